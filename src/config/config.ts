@@ -1,0 +1,130 @@
+/**
+ * The bot's settings, read once from the environment (and `.env`), validated, and frozen into a typed
+ * object. Every problem is reported at once, each with where to get the value; secrets are never echoed.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import { DEFAULT_MODEL_ID, MODELS, findModel, findVoice, type OmniModel } from '../omni/catalogue.ts';
+
+/** DashScope's OpenAI-compatible endpoints per region; keys only work in the region that issued them. */
+export const REGION_BASE_URLS = {
+  intl: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
+  cn: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
+} as const;
+export type Region = keyof typeof REGION_BASE_URLS;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DiscordSettings {
+  readonly token: string;
+  /** REST base such as `http://127.0.0.1:8080/api`; undefined means Discord's own. */
+  readonly apiUrl: string | undefined;
+  /** Register commands in this guild only (instant) instead of globally (can take up to an hour). */
+  readonly devGuildId: string | undefined;
+}
+
+export interface OmniSettings {
+  readonly apiKey: string;
+  readonly region: Region;
+  readonly baseURL: string;
+  readonly model: OmniModel;
+  readonly defaultVoice: string;
+}
+
+export interface Config {
+  readonly discord: DiscordSettings | undefined;
+  readonly omni: OmniSettings | undefined;
+  readonly logLevel: LogLevel;
+  readonly dataDir: string;
+}
+
+/** Which groups of settings the caller cannot run without. */
+export interface Needs {
+  readonly discord: boolean;
+  readonly omni: boolean;
+}
+
+const WHERE = {
+  DISCORD_TOKEN: 'Discord Developer Portal > your application > Bot > Reset Token (https://discord.com/developers/applications)',
+  DASHSCOPE_API_KEY:
+    'Alibaba Cloud Model Studio > API Keys (https://modelstudio.console.alibabacloud.com/); a key works only in the region that issued it',
+} as const;
+
+const optionalText = z
+  .string()
+  .transform((value) => value.trim())
+  .optional()
+  .transform((value) => (value ? value : undefined));
+
+const envSchema = z.object({
+  DISCORD_TOKEN: optionalText.refine((token) => token === undefined || /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token), {
+    message: `DISCORD_TOKEN does not look like a bot token (three dot-separated parts, no "Bot " prefix). Copy it again from the ${WHERE.DISCORD_TOKEN}.`,
+  }),
+  DISCORD_API_URL: optionalText.refine((url) => url === undefined || /^https?:\/\/[^\s]+$/.test(url), {
+    message: 'DISCORD_API_URL must be an http(s) URL such as https://discord.com/api (leave it unset for Discord itself).',
+  }),
+  DISCORD_DEV_GUILD_ID: optionalText.refine((id) => id === undefined || /^\d{17,20}$/.test(id), {
+    message: 'DISCORD_DEV_GUILD_ID must be a server id (17 to 20 digits; right-click the server > Copy Server ID).',
+  }),
+  DASHSCOPE_API_KEY: optionalText,
+  DASHSCOPE_REGION: optionalText.pipe(
+    z.enum(['intl', 'cn'], { message: 'DASHSCOPE_REGION must be "intl" (Singapore) or "cn" (Beijing).' }).optional(),
+  ),
+  DASHSCOPE_BASE_URL: optionalText.refine((url) => url === undefined || /^https?:\/\/[^\s]+$/.test(url), {
+    message: 'DASHSCOPE_BASE_URL must be an http(s) URL ending in /compatible-mode/v1.',
+  }),
+  OMNI_MODEL: optionalText,
+  DEFAULT_VOICE: optionalText,
+  LOG_LEVEL: optionalText.pipe(
+    z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.` }).optional(),
+  ),
+  DATA_DIR: optionalText,
+});
+
+/** Reads and validates settings; throws one ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
+  const vars = parsed.data;
+  const problems: string[] = [];
+
+  if (needs.discord && !vars.DISCORD_TOKEN) problems.push(`DISCORD_TOKEN is missing. Get it from the ${WHERE.DISCORD_TOKEN}.`);
+  if (needs.omni && !vars.DASHSCOPE_API_KEY) problems.push(`DASHSCOPE_API_KEY is missing. Get it from ${WHERE.DASHSCOPE_API_KEY}.`);
+
+  const modelId = vars.OMNI_MODEL ?? DEFAULT_MODEL_ID;
+  const model = findModel(modelId);
+  if (!model) problems.push(`OMNI_MODEL "${modelId}" is not a known model. Use one of: ${Object.keys(MODELS).join(', ')}.`);
+
+  const voiceName = vars.DEFAULT_VOICE ?? model?.defaultVoice ?? 'Cherry';
+  const voice = model ? findVoice(model, voiceName) : undefined;
+  if (model && !voice) {
+    problems.push(`DEFAULT_VOICE "${voiceName}" is not a voice of ${model.id}. Use one of: ${model.voices.map((v) => v.name).join(', ')}.`);
+  }
+  if (problems.length > 0 || !model || !voice) throw new ConfigError(problems);
+
+  const region: Region = vars.DASHSCOPE_REGION ?? 'intl';
+  return Object.freeze({
+    discord: vars.DISCORD_TOKEN
+      ? Object.freeze({ token: vars.DISCORD_TOKEN, apiUrl: vars.DISCORD_API_URL, devGuildId: vars.DISCORD_DEV_GUILD_ID })
+      : undefined,
+    omni: vars.DASHSCOPE_API_KEY
+      ? Object.freeze({
+          apiKey: vars.DASHSCOPE_API_KEY,
+          region,
+          baseURL: (vars.DASHSCOPE_BASE_URL ?? REGION_BASE_URLS[region]).replace(/\/+$/, ''),
+          model,
+          defaultVoice: voice.name,
+        })
+      : undefined,
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    dataDir: vars.DATA_DIR ?? './data',
+  });
+}
+
+/** The problems as one short message for a terminal, ready to print. */
+export function describeConfigProblems(error: ConfigError): string {
+  const lines = error.problems.map((problem) => `  - ${problem}`);
+  const noun = error.problems.length === 1 ? 'setting needs' : 'settings need';
+  return [`${error.problems.length} ${noun} attention (set them in .env or the environment; see .env.example):`, ...lines].join('\n');
+}

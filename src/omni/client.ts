@@ -1,0 +1,150 @@
+/**
+ * The Qwen-Omni streaming client: the only module that talks to the service (through the openai SDK).
+ * Retries are ours, never the SDK's, and happen only before the caller has seen any output, so a
+ * request is never silently doubled and a half-spoken reply is never restarted.
+ */
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { OmniError } from '../errors.ts';
+import { toOmniError } from './errorMapping.ts';
+import { Pcm16Assembler, eventsOfChunk, type OmniEvent } from './events.ts';
+import { buildRequestBody, type OmniRequest } from './request.ts';
+
+export interface OmniClientOptions {
+  readonly apiKey: string;
+  readonly baseURL: string;
+  /** Give up when the response has not started within this time (ms). */
+  readonly firstByteTimeoutMs?: number;
+  /** Give up when an open stream goes quiet this long (ms); the service streams continuously. */
+  readonly idleTimeoutMs?: number;
+  /** Total tries per request, counting the first. */
+  readonly maxAttempts?: number;
+  /** First backoff delay (ms), doubled per retry. */
+  readonly retryBaseDelayMs?: number;
+  /** A Retry-After longer than this (ms) is reported to the caller instead of waited out. */
+  readonly maxRetryDelayMs?: number;
+  /** Injected for tests that drive time; resolves after `ms` or rejects when `signal` aborts. */
+  readonly sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  /** Injected for tests: a fetch implementation for the SDK. */
+  readonly fetch?: typeof fetch;
+}
+
+const DEFAULTS = {
+  // Generous: a long audio input is uploaded before the first byte comes back.
+  firstByteTimeoutMs: 30_000,
+  idleTimeoutMs: 20_000,
+  maxAttempts: 3,
+  retryBaseDelayMs: 500,
+  // Beyond this a person would rather hear "try again later" than wait in silence.
+  maxRetryDelayMs: 8_000,
+} as const satisfies Partial<OmniClientOptions>;
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Streams model replies as OmniEvents; one instance serves the whole process. */
+export class OmniClient {
+  readonly #openai: OpenAI;
+  readonly #options: Required<Omit<OmniClientOptions, 'fetch' | 'apiKey' | 'baseURL'>>;
+
+  constructor(options: OmniClientOptions) {
+    this.#openai = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      maxRetries: 0,
+      timeout: options.firstByteTimeoutMs ?? DEFAULTS.firstByteTimeoutMs,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    this.#options = {
+      firstByteTimeoutMs: options.firstByteTimeoutMs ?? DEFAULTS.firstByteTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+      maxAttempts: options.maxAttempts ?? DEFAULTS.maxAttempts,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs,
+      sleep: options.sleep ?? abortableSleep,
+    };
+  }
+
+  /**
+   * The reply to `request` as events. Ends quietly when `signal` aborts (abort is not an error);
+   * breaking out of the loop also cancels the HTTP request. Failures throw OmniError.
+   */
+  async *stream(request: OmniRequest, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<OmniEvent> {
+    const body = buildRequestBody(request);
+    for (let attempt = 1; ; attempt++) {
+      let delivered = false;
+      try {
+        for await (const event of this.#attempt(body, signal)) {
+          delivered = true;
+          yield event;
+        }
+        return;
+      } catch (error) {
+        if (signal?.aborted) return;
+        const failure = toOmniError(error);
+        const delayMs = failure.retryAfterMs ?? this.#options.retryBaseDelayMs * 2 ** (attempt - 1);
+        const retry = !delivered && failure.retryable && attempt < this.#options.maxAttempts && delayMs <= this.#options.maxRetryDelayMs;
+        if (!retry) throw failure;
+        try {
+          await this.#options.sleep(delayMs, signal);
+        } catch {
+          return; // aborted while waiting
+        }
+      }
+    }
+  }
+
+  async *#attempt(body: ReturnType<typeof buildRequestBody>, signal: AbortSignal | undefined): AsyncGenerator<OmniEvent> {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let idleTimer: NodeJS.Timeout | undefined;
+    let idle = false;
+    const armIdleTimer = (): void => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        idle = true;
+        controller.abort();
+      }, this.#options.idleTimeoutMs);
+    };
+    try {
+      // The body is the SDK's shape plus DashScope fields it does not type (video parts, enable_thinking).
+      const stream = await this.#openai.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, {
+        signal: controller.signal,
+        maxRetries: 0,
+      });
+      armIdleTimer();
+      const assembler = new Pcm16Assembler();
+      for await (const chunk of stream) {
+        armIdleTimer();
+        yield* eventsOfChunk(chunk, assembler);
+      }
+    } catch (error) {
+      if (idle) {
+        throw new OmniError({
+          kind: 'timeout', retryable: true, cause: error,
+          message: `Qwen-Omni stream idle for ${this.#options.idleTimeoutMs} ms`,
+          userMessage: 'The model stopped answering part-way. Please try again.',
+        });
+      }
+      throw error;
+    } finally {
+      clearTimeout(idleTimer);
+      signal?.removeEventListener('abort', onAbort);
+      // Releases the connection when the caller stopped early or an error left the body unread.
+      controller.abort();
+    }
+  }
+}
