@@ -1,0 +1,65 @@
+/** An in-process stand-in for the guild's audio player: it consumes reply audio as fast as it comes. */
+import { EventEmitter, once } from 'node:events';
+import type { Readable } from 'node:stream';
+import type { PlaybackHandle, VoiceOutput } from '../../src/session/VoiceSession.ts';
+import { int16FromBytes } from '../../src/audio/pcm.ts';
+
+const BYTES_PER_MS = (48_000 * 2 * 2) / 1000;
+
+export class FakePlayback implements PlaybackHandle {
+  readonly chunks: Buffer[] = [];
+  readonly finished: Promise<void>;
+  readonly progress = new EventEmitter<{ bytes: [number] }>();
+  stopped = false;
+  #bytes = 0;
+
+  constructor(readable: Readable) {
+    this.finished = new Promise((resolve) => {
+      readable.on('data', (chunk: Buffer) => {
+        if (this.stopped) return;
+        this.chunks.push(chunk);
+        this.#bytes += chunk.length;
+        this.progress.emit('bytes', this.#bytes);
+      });
+      readable.on('close', resolve);
+      readable.on('end', resolve);
+    });
+    this.stop = () => {
+      this.stopped = true;
+      readable.destroy();
+    };
+  }
+
+  stop: () => void;
+
+  playedMs(): number {
+    return this.#bytes / BYTES_PER_MS;
+  }
+
+  /** 48 kHz interleaved stereo samples received so far. */
+  samples(): Int16Array {
+    return int16FromBytes(Buffer.concat(this.chunks));
+  }
+
+  /** Resolves once at least `ms` of audio has been consumed. */
+  async reached(ms: number): Promise<void> {
+    while (this.playedMs() < ms) await once(this.progress, 'bytes');
+  }
+}
+
+export class FakeVoiceOutput implements VoiceOutput {
+  readonly plays: FakePlayback[] = [];
+  readonly events = new EventEmitter<{ play: [FakePlayback] }>();
+
+  play(audio: Readable): FakePlayback {
+    const playback = new FakePlayback(audio);
+    this.plays.push(playback);
+    this.events.emit('play', playback);
+    return playback;
+  }
+
+  async nextPlay(): Promise<FakePlayback> {
+    const [playback] = await once(this.events, 'play');
+    return playback as FakePlayback;
+  }
+}
