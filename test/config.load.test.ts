@@ -8,7 +8,7 @@ const TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456
 const KEY = 'sk-0123456789abcdef';
 const both = { discord: true, omni: true } as const;
 
-function problemsOf(env: NodeJS.ProcessEnv, needs = both): readonly string[] {
+function problemsOf(env: NodeJS.ProcessEnv, needs: { discord: boolean; omni: boolean } = both): readonly string[] {
   try {
     loadConfig(env, needs);
   } catch (error) {
@@ -79,4 +79,17 @@ test('only the needed groups are required', () => {
   const talkOnly = loadConfig({ DASHSCOPE_API_KEY: KEY }, { discord: false, omni: true });
   assert.equal(talkOnly.discord, undefined);
   assert.equal(talkOnly.omni?.apiKey, KEY);
+});
+
+test('voice settings have sensible defaults and are range-checked', () => {
+  const config = loadConfig({}, { discord: false, omni: false });
+  assert.equal(config.voice.silenceMs, 700);
+  assert.ok(config.voice.jitterBufferMs <= 120);
+  assert.equal(config.voice.maxUtteranceMs, 60_000);
+  const problems = problemsOf({ SILENCE_MS: '50', JITTER_BUFFER_MS: 'soon', IDLE_LEAVE_SECONDS: '2.5' }, { discord: false, omni: false });
+  assert.deepEqual(problems, [
+    'SILENCE_MS must be at least 200 milliseconds.',
+    'JITTER_BUFFER_MS must be a number of milliseconds.',
+    'IDLE_LEAVE_SECONDS must be a whole number of seconds.',
+  ]);
 });

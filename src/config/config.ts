@@ -32,9 +32,28 @@ export interface OmniSettings {
   readonly defaultVoice: string;
 }
 
+/** How conversations in voice channels behave; every value has a default. */
+export interface VoiceSettings {
+  /** End of turn after this much silence (ms). */
+  readonly silenceMs: number;
+  /** Reply audio held before playback starts, against network jitter (ms). */
+  readonly jitterBufferMs: number;
+  /** A turn longer than this is sent as it is (ms). */
+  readonly maxUtteranceMs: number;
+  /** Leave when no human has been in the channel this long (ms). */
+  readonly idleLeaveMs: number;
+  /** DAVE decrypt failures tolerated before re-keying. */
+  readonly decryptionFailureTolerance: number;
+  /** Default per-user daily token cap (0 = none); servers may override. */
+  readonly dailyTokenCap: number;
+  /** Default per-user pause between requests (ms); servers may override. */
+  readonly userCooldownMs: number;
+}
+
 export interface Config {
   readonly discord: DiscordSettings | undefined;
   readonly omni: OmniSettings | undefined;
+  readonly voice: VoiceSettings;
   readonly logLevel: LogLevel;
   readonly dataDir: string;
 }
@@ -56,6 +75,25 @@ const optionalText = z
   .transform((value) => value.trim())
   .optional()
   .transform((value) => (value ? value : undefined));
+
+/** A whole number in [min, max] from the environment, with a default and a readable message. */
+function integer(name: string, fallback: number, min: number, max: number, unit: string) {
+  return optionalText.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const number = Number(value);
+    const problem = !Number.isFinite(number)
+      ? `${name} must be a number of ${unit}.`
+      : !Number.isInteger(number)
+        ? `${name} must be a whole number of ${unit}.`
+        : number < min
+          ? `${name} must be at least ${min} ${unit}.`
+          : number > max
+            ? `${name} must be at most ${max} ${unit}.`
+            : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    return number;
+  });
+}
 
 const envSchema = z.object({
   DISCORD_TOKEN: optionalText.refine((token) => token === undefined || /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token), {
@@ -80,28 +118,36 @@ const envSchema = z.object({
     z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.` }).optional(),
   ),
   DATA_DIR: optionalText,
+  // At most 700 ms by default: longer feels sluggish, much shorter cuts people off mid-sentence.
+  SILENCE_MS: integer('SILENCE_MS', 700, 200, 3000, 'milliseconds'),
+  JITTER_BUFFER_MS: integer('JITTER_BUFFER_MS', 100, 0, 1000, 'milliseconds'),
+  MAX_UTTERANCE_SECONDS: integer('MAX_UTTERANCE_SECONDS', 60, 5, 600, 'seconds'),
+  IDLE_LEAVE_SECONDS: integer('IDLE_LEAVE_SECONDS', 120, 5, 86_400, 'seconds'),
+  DECRYPTION_FAILURE_TOLERANCE: integer('DECRYPTION_FAILURE_TOLERANCE', 36, 1, 10_000, 'packets'),
+  DAILY_TOKEN_CAP: integer('DAILY_TOKEN_CAP', 200_000, 0, 1_000_000_000, 'tokens'),
+  USER_COOLDOWN_SECONDS: integer('USER_COOLDOWN_SECONDS', 0, 0, 3600, 'seconds'),
 });
 
 /** Reads and validates settings; throws one ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
-  const vars = parsed.data;
-  const problems: string[] = [];
+  const problems: string[] = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+  const text = (name: string): string | undefined => env[name]?.trim() || undefined;
 
-  if (needs.discord && !vars.DISCORD_TOKEN) problems.push(`DISCORD_TOKEN is missing. Get it from the ${WHERE.DISCORD_TOKEN}.`);
-  if (needs.omni && !vars.DASHSCOPE_API_KEY) problems.push(`DASHSCOPE_API_KEY is missing. Get it from ${WHERE.DASHSCOPE_API_KEY}.`);
+  if (needs.discord && !text('DISCORD_TOKEN')) problems.push(`DISCORD_TOKEN is missing. Get it from the ${WHERE.DISCORD_TOKEN}.`);
+  if (needs.omni && !text('DASHSCOPE_API_KEY')) problems.push(`DASHSCOPE_API_KEY is missing. Get it from ${WHERE.DASHSCOPE_API_KEY}.`);
 
-  const modelId = vars.OMNI_MODEL ?? DEFAULT_MODEL_ID;
+  const modelId = text('OMNI_MODEL') ?? DEFAULT_MODEL_ID;
   const model = findModel(modelId);
   if (!model) problems.push(`OMNI_MODEL "${modelId}" is not a known model. Use one of: ${Object.keys(MODELS).join(', ')}.`);
 
-  const voiceName = vars.DEFAULT_VOICE ?? model?.defaultVoice ?? 'Cherry';
+  const voiceName = text('DEFAULT_VOICE') ?? model?.defaultVoice ?? 'Cherry';
   const voice = model ? findVoice(model, voiceName) : undefined;
   if (model && !voice) {
     problems.push(`DEFAULT_VOICE "${voiceName}" is not a voice of ${model.id}. Use one of: ${model.voices.map((v) => v.name).join(', ')}.`);
   }
-  if (problems.length > 0 || !model || !voice) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsed.success || !model || !voice) throw new ConfigError(problems);
+  const vars = parsed.data;
 
   const region: Region = vars.DASHSCOPE_REGION ?? 'intl';
   return Object.freeze({
@@ -117,6 +163,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
           defaultVoice: voice.name,
         })
       : undefined,
+    voice: Object.freeze({
+      silenceMs: vars.SILENCE_MS,
+      jitterBufferMs: vars.JITTER_BUFFER_MS,
+      maxUtteranceMs: vars.MAX_UTTERANCE_SECONDS * 1000,
+      idleLeaveMs: vars.IDLE_LEAVE_SECONDS * 1000,
+      decryptionFailureTolerance: vars.DECRYPTION_FAILURE_TOLERANCE,
+      dailyTokenCap: vars.DAILY_TOKEN_CAP,
+      userCooldownMs: vars.USER_COOLDOWN_SECONDS * 1000,
+    }),
     logLevel: vars.LOG_LEVEL ?? 'info',
     dataDir: vars.DATA_DIR ?? './data',
   });

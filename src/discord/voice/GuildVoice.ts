@@ -1,0 +1,234 @@
+/**
+ * The bot's presence in one guild's voice channel: the @discordjs/voice connection (joined with DAVE,
+ * reconnecting the documented way), one audio player for replies, and one ear per speaking member.
+ * Everything Discord-specific about voice stays here; the session sees only VoiceOutput and utterances.
+ */
+import {
+  AudioPlayerStatus,
+  EndBehaviorType,
+  NoSubscriberBehavior,
+  StreamType,
+  VoiceConnectionStatus,
+  createAudioPlayer,
+  createAudioResource,
+  entersState,
+  joinVoiceChannel,
+  type AudioPlayer,
+  type AudioPlayerState,
+  type AudioReceiveStream,
+  type VoiceConnection,
+} from '@discordjs/voice';
+import type { Readable } from 'node:stream';
+import type { VoiceBasedChannel } from 'discord.js';
+import { BotError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import { SpeakerListener, type SpeechDetector } from '../../receive/SpeakerListener.ts';
+import type { PlaybackHandle, Utterance, VoiceOutput } from '../../session/VoiceSession.ts';
+import { RtpTap } from './RtpTap.ts';
+
+export interface GuildVoiceListener {
+  onSpeechStart(userId: string): void;
+  onUtterance(utterance: Utterance): void;
+  /** The bot is out of the channel for good (kicked, channel deleted, reconnect failed, or left). */
+  onGone(reason: string): void;
+}
+
+export interface GuildVoiceOptions {
+  readonly channel: VoiceBasedChannel;
+  readonly botUserId: string;
+  readonly log: Logger;
+  readonly listener: GuildVoiceListener;
+  readonly createDetector: () => SpeechDetector;
+  /** DAVE decrypt failures tolerated before the library re-keys (passed to joinVoiceChannel). */
+  readonly decryptionFailureTolerance: number;
+  readonly now?: () => number;
+}
+
+/** How long a join or a reconnect may take before giving up (ms); Discord usually needs well under 2 s. */
+const READY_TIMEOUT_MS = 20_000;
+/** A disconnect that does not turn into a reconnect within this time is final (ms). */
+const RECONNECT_GRACE_MS = 5_000;
+/** How often quiet speakers are fed silence, so the end of a turn is noticed on time (ms). */
+const IDLE_TICK_MS = 20;
+/** A reply stalled this long (model slower than real time) ends instead of hanging (ms). */
+const MAX_UNDERRUN_MS = 5_000;
+/** Receive streams destroyed by decrypt failures this often within the window trigger a clean rejoin. */
+const RECEIVE_FAILURES_BEFORE_REJOIN = 5;
+const RECEIVE_FAILURE_WINDOW_MS = 10_000;
+
+interface Ear {
+  readonly listener: SpeakerListener;
+  stream: AudioReceiveStream | undefined;
+}
+
+export class GuildVoice implements VoiceOutput {
+  readonly connection: VoiceConnection;
+  readonly player: AudioPlayer;
+  readonly #options: GuildVoiceOptions;
+  readonly #now: () => number;
+  readonly #tap: RtpTap;
+  readonly #ears = new Map<string, Ear>();
+  readonly #idleTimer: NodeJS.Timeout;
+  #receiveFailures: number[] = [];
+  #gone = false;
+
+  private constructor(options: GuildVoiceOptions, connection: VoiceConnection) {
+    this.#options = options;
+    this.#now = options.now ?? (() => performance.now());
+    this.connection = connection;
+    this.#tap = new RtpTap(connection);
+    this.player = createAudioPlayer({
+      behaviors: { noSubscriber: NoSubscriberBehavior.Play, maxMissedFrames: Math.round(MAX_UNDERRUN_MS / 20) },
+    });
+    this.player.on('error', (error) => options.log.warn({ err: error }, 'audio player error'));
+    connection.subscribe(this.player);
+    connection.receiver.speaking.on('start', (userId) => this.#listenTo(userId));
+    connection.on('stateChange', (_old, next) => {
+      if (next.status === VoiceConnectionStatus.Disconnected) void this.#recover();
+      if (next.status === VoiceConnectionStatus.Destroyed) this.#cleanUp('left the voice channel');
+    });
+    connection.on('error', (error) => options.log.warn({ err: error }, 'voice connection error'));
+    this.#idleTimer = setInterval(() => {
+      const now = this.#now();
+      for (const ear of this.#ears.values()) ear.listener.onIdle(now);
+    }, IDLE_TICK_MS).unref();
+  }
+
+  /** Joins `channel` and resolves once audio can flow; throws BotError with a readable reason otherwise. */
+  static async join(options: GuildVoiceOptions): Promise<GuildVoice> {
+    const { channel } = options;
+    const connection = joinVoiceChannel({
+      channelId: channel.id,
+      guildId: channel.guild.id,
+      adapterCreator: channel.guild.voiceAdapterCreator,
+      selfDeaf: false,
+      selfMute: false,
+      daveEncryption: true,
+      decryptionFailureTolerance: options.decryptionFailureTolerance,
+    });
+    const voice = new GuildVoice(options, connection);
+    try {
+      await entersState(connection, VoiceConnectionStatus.Ready, READY_TIMEOUT_MS);
+    } catch (error) {
+      voice.leave();
+      throw new BotError(`Voice connection to ${channel.id} did not become ready`, {
+        cause: error,
+        userMessage: `I couldn't connect to ${channel.name}. Check that I have the Connect and Speak permissions there.`,
+      });
+    }
+    return voice;
+  }
+
+  /** The channel the bot is in now (it follows a move). */
+  get channelId(): string | null {
+    return this.connection.joinConfig.channelId;
+  }
+
+  play(audio: Readable): PlaybackHandle {
+    const resource = createAudioResource(audio, { inputType: StreamType.Raw });
+    this.player.play(resource);
+    const finished = new Promise<void>((resolve) => {
+      const onState = (_old: AudioPlayerState, next: AudioPlayerState): void => {
+        if (next.status === AudioPlayerStatus.Idle || ('resource' in next && next.resource !== resource)) {
+          this.player.off('stateChange', onState);
+          resolve();
+        }
+      };
+      this.player.on('stateChange', onState);
+    });
+    return {
+      playedMs: () => resource.playbackDuration,
+      stop: () => {
+        if ('resource' in this.player.state && this.player.state.resource === resource) this.player.stop(true);
+        audio.destroy();
+      },
+      finished,
+    };
+  }
+
+  /** A member left the channel: finish what they were saying (unless the bot is leaving) and stop listening. */
+  forget(userId: string): void {
+    const ear = this.#ears.get(userId);
+    if (!ear) return;
+    this.#ears.delete(userId);
+    ear.stream?.destroy();
+    if (!this.#gone) ear.listener.flush();
+    ear.listener.destroy();
+  }
+
+  leave(): void {
+    if (this.connection.state.status !== VoiceConnectionStatus.Destroyed) this.connection.destroy();
+    else this.#cleanUp('left the voice channel');
+  }
+
+  #listenTo(userId: string): void {
+    if (userId === this.#options.botUserId || this.#gone) return;
+    const member = this.#options.channel.guild.members.cache.get(userId);
+    if (member?.user.bot) return;
+    let ear = this.#ears.get(userId);
+    if (!ear) {
+      const speakerName = member?.displayName ?? 'Someone';
+      const listener = new SpeakerListener({
+        detector: this.#options.createDetector(),
+        onSpeechStart: () => this.#options.listener.onSpeechStart(userId),
+        onUtterance: (samples) => this.#options.listener.onUtterance({ speakerId: userId, speakerName, samples, endedAtMs: this.#now() }),
+      });
+      ear = { listener, stream: undefined };
+      this.#ears.set(userId, ear);
+    }
+    if (!ear.stream || ear.stream.destroyed) this.#subscribe(userId, ear);
+  }
+
+  #subscribe(userId: string, ear: Ear): void {
+    const stream = this.connection.receiver.subscribe(userId, { end: { behavior: EndBehaviorType.Manual } });
+    ear.stream = stream;
+    stream.on('data', (opus: Buffer) => {
+      // After the receiver's 'message' handler returns, the tap has seen this packet's header too.
+      queueMicrotask(() => {
+        const ssrc = this.connection.receiver.ssrcMap.get(userId)?.audioSSRC;
+        ear.listener.onPacket(opus, ssrc === undefined ? undefined : this.#tap.latestTimestamp(ssrc), this.#now());
+      });
+    });
+    stream.on('error', (error) => {
+      this.#options.log.debug({ err: error, userId }, 'receive stream failed');
+      this.#onReceiveFailure();
+    });
+    stream.on('close', () => {
+      if (ear.stream === stream) ear.stream = undefined;
+      // A decrypt failure destroys the stream; listen again at once instead of losing the rest of the turn.
+      if (!this.#gone && this.#ears.get(userId) === ear) this.#subscribe(userId, ear);
+    });
+  }
+
+  #onReceiveFailure(): void {
+    const now = this.#now();
+    this.#receiveFailures = this.#receiveFailures.filter((at) => now - at < RECEIVE_FAILURE_WINDOW_MS);
+    this.#receiveFailures.push(now);
+    if (this.#receiveFailures.length < RECEIVE_FAILURES_BEFORE_REJOIN) return;
+    this.#receiveFailures = [];
+    this.#options.log.warn({ guild: this.#options.channel.guild.id }, 'repeated decrypt failures: rejoining voice');
+    this.connection.rejoin();
+  }
+
+  /** The documented pattern: a disconnect that starts reconnecting within the grace time is not final. */
+  async #recover(): Promise<void> {
+    try {
+      await Promise.race([
+        entersState(this.connection, VoiceConnectionStatus.Signalling, RECONNECT_GRACE_MS),
+        entersState(this.connection, VoiceConnectionStatus.Connecting, RECONNECT_GRACE_MS),
+      ]);
+      await entersState(this.connection, VoiceConnectionStatus.Ready, READY_TIMEOUT_MS);
+    } catch {
+      if (this.connection.state.status !== VoiceConnectionStatus.Destroyed) this.connection.destroy();
+    }
+  }
+
+  #cleanUp(reason: string): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    clearInterval(this.#idleTimer);
+    this.player.stop(true);
+    for (const userId of [...this.#ears.keys()]) this.forget(userId);
+    this.#options.listener.onGone(reason);
+  }
+}
