@@ -1,5 +1,14 @@
 /** Every slash command the bot registers, in one typed list (checked at compile time, importable by tests). */
 import type { SlashCommand } from '../src/discord/command.ts';
+import { join } from './join.ts';
+import { leave } from './leave.ts';
+import { limits } from './limits.ts';
+import { listen } from './listen.ts';
+import { persona } from './persona.ts';
+import { reset } from './reset.ts';
+import { status } from './status.ts';
+import { transcript } from './transcript.ts';
+import { usage } from './usage.ts';
 import { voice } from './voice.ts';
 
-export const commands: readonly SlashCommand[] = [voice];
+export const commands: readonly SlashCommand[] = [join, leave, status, voice, listen, reset, transcript, persona, usage, limits];

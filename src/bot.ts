@@ -1,16 +1,23 @@
-/** Wires the Discord client to the bot's services: logs in, registers commands, routes interactions. */
+/** Wires the Discord client to the bot's services: opens the store, logs in, registers commands, routes interactions. */
 import { DiscordjsErrorCodes, Events, MessageFlags, type ChatInputCommandInteraction, type Client } from 'discord.js';
 import { commands as allCommands } from '../commands/index.ts';
-import type { Config, DiscordSettings } from './config/config.ts';
+import type { Config, DiscordSettings, OmniSettings } from './config/config.ts';
 import type { BotServices, SlashCommand } from './discord/command.ts';
 import { createDiscordClient } from './discord/createClient.ts';
 import { registerCommands } from './discord/registerCommands.ts';
+import { VoiceManager } from './discord/voice/VoiceManager.ts';
 import { BotError } from './errors.ts';
 import type { Logger } from './log.ts';
+import { OmniClient } from './omni/client.ts';
+import type { SpeechDetector } from './receive/SpeakerListener.ts';
+import { CostControl } from './session/CostControl.ts';
+import { Store } from './store/Store.ts';
+
+export type BotConfig = Config & { readonly discord: DiscordSettings; readonly omni: OmniSettings };
 
 export interface Bot {
   readonly client: Client;
-  /** Logs in and resolves once the bot is ready and its commands are registered. */
+  /** Opens the store, logs in, and resolves once the bot is ready and its commands are registered. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -19,20 +26,20 @@ export interface Bot {
 export class InvalidDiscordTokenError extends BotError {}
 
 async function replyWithError(interaction: ChatInputCommandInteraction, message: string): Promise<void> {
-  const payload = { content: message, flags: MessageFlags.Ephemeral } as const;
-  if (interaction.deferred || interaction.replied) await interaction.followUp(payload);
+  const payload = { content: message, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } } as const;
+  if (interaction.deferred || interaction.replied) await interaction.editReply({ content: message, allowedMentions: { parse: [] } });
   else await interaction.reply(payload);
 }
 
-export function createBot(config: Config & { discord: DiscordSettings }, log: Logger): Bot {
-  const model = config.omni?.model;
-  if (!model) throw new Error('createBot needs the model settings');
+export function createBot(config: BotConfig, log: Logger, createDetector: (config: BotConfig) => SpeechDetector): Bot {
   const client = createDiscordClient(config.discord);
-  const services: BotServices = { config, model, log };
+  const omni = new OmniClient({ apiKey: config.omni.apiKey, baseURL: config.omni.baseURL });
   const byName = new Map<string, SlashCommand>(allCommands.map((command) => [command.name, command]));
+  let services: BotServices | undefined;
+  let store: Store | undefined;
 
   client.on(Events.InteractionCreate, async (interaction) => {
-    if (!interaction.isChatInputCommand()) return;
+    if (!interaction.isChatInputCommand() || !services) return;
     const command = byName.get(interaction.commandName);
     if (!command) return;
     const started = performance.now();
@@ -40,8 +47,9 @@ export function createBot(config: Config & { discord: DiscordSettings }, log: Lo
       await command.execute(interaction, services);
       log.info({ command: interaction.commandName, guild: interaction.guildId, ms: Math.round(performance.now() - started) }, 'command done');
     } catch (error) {
-      const userMessage = error instanceof BotError ? error.userMessage : 'Something went wrong with that command. Please try again.';
-      log.error({ err: error, command: interaction.commandName, guild: interaction.guildId }, 'command failed');
+      const expected = error instanceof BotError;
+      const userMessage = expected ? error.userMessage : 'Something went wrong with that command. Please try again.';
+      log[expected ? 'info' : 'error']({ err: error, command: interaction.commandName, guild: interaction.guildId }, 'command refused or failed');
       await replyWithError(interaction, userMessage).catch((replyError: unknown) => log.warn({ err: replyError }, 'could not report a command error'));
     }
   });
@@ -50,6 +58,7 @@ export function createBot(config: Config & { discord: DiscordSettings }, log: Lo
   return {
     client,
     async start() {
+      store = Store.open(config.dataDir);
       const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
       try {
         await client.login(config.discord.token);
@@ -63,11 +72,16 @@ export function createBot(config: Config & { discord: DiscordSettings }, log: Lo
         throw error;
       }
       const readyClient = await ready;
-      const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, model, config.discord.devGuildId);
+      const costs = new CostControl(store, config.voice);
+      const voice = new VoiceManager({ client: readyClient, config, omni, store, costs, log, createDetector: () => createDetector(config) });
+      services = { config, model: config.omni.model, log, store, omni, costs, voice };
+      const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: allCommands.length, scope }, 'bot ready');
     },
     async stop() {
+      services?.voice.leaveAll();
       await client.destroy();
+      store?.close();
     },
   };
 }

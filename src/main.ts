@@ -1,11 +1,13 @@
-/** `npm start`: load settings, log in, serve until SIGINT / SIGTERM. */
-import { createBot, InvalidDiscordTokenError } from './bot.ts';
+/** `npm start`: load settings, open the store, log in, serve until SIGINT / SIGTERM. */
+import { createBot } from './bot.ts';
 import { EXIT_CONFIG, loadConfigOrExit } from './config/load.ts';
+import { BotError } from './errors.ts';
 import { createLogger } from './log.ts';
+import { createSpeechDetector } from './receive/detector.ts';
 
 const config = loadConfigOrExit({ discord: true, omni: true }, 'start the bot');
 const log = createLogger(config.logLevel);
-const bot = createBot({ ...config, discord: config.discord! }, log);
+const bot = createBot({ ...config, discord: config.discord!, omni: config.omni! }, log, createSpeechDetector);
 
 // One bad event must never take the bot down for every other server.
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
@@ -24,8 +26,11 @@ process.once('SIGTERM', () => void shutdown('SIGTERM'));
 try {
   await bot.start();
 } catch (error) {
-  if (error instanceof InvalidDiscordTokenError) {
+  // Bad token, damaged or locked database: a clear sentence and the settings exit code, so a supervisor
+  // configured not to restart on code 2 does not loop.
+  if (error instanceof BotError) {
     process.stderr.write(`Cannot start the bot: ${error.userMessage}\n`);
+    await bot.stop().catch(() => {});
     process.exit(EXIT_CONFIG);
   }
   log.fatal({ err: error }, 'could not start');

@@ -1,11 +1,11 @@
 /**
  * Synchronous Opus decode/encode at Discord's format: 48 kHz, stereo, 20 ms frames.
  *
- * Loads the codec the way prism-media does: the native `@discordjs/opus` when it is installed,
- * else the WASM `opusscript` (a dependency). Both are CommonJS, so they are loaded with `require`.
+ * The codec comes through prism-media: the native `@discordjs/opus` when it is installed, else the
+ * WASM `opusscript` (a dependency).
  * Opus state is per stream: make one decoder per speaker and `destroy()` it when they leave.
  */
-import { createRequire } from 'node:module';
+import prism from 'prism-media';
 import { bytesFromInt16, int16FromBytes } from './pcm.ts';
 
 /** Opus runs at 48 kHz here, like Discord. */
@@ -40,30 +40,19 @@ export class OpusDecodeError extends Error {
   }
 }
 
-const require = createRequire(import.meta.url);
 let loaded: { readonly name: OpusBackendName; readonly Codec: OpusCodecClass } | undefined;
 
-function isInstalled(name: string): boolean {
-  try {
-    require.resolve(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/**
+ * The codec class prism-media picked (the same one @discordjs/voice encodes with): prism tries the native
+ * `@discordjs/opus` first and falls back to `opusscript`; a missing native module is never an error.
+ */
 function loadBackend(): { readonly name: OpusBackendName; readonly Codec: OpusCodecClass } {
   if (loaded) return loaded;
-  // Only try the native module when it is installed, so a missing optional dependency costs nothing.
-  if (isInstalled('@discordjs/opus')) {
-    try {
-      loaded = { name: '@discordjs/opus', Codec: (require('@discordjs/opus') as { OpusEncoder: OpusCodecClass }).OpusEncoder };
-      return loaded;
-    } catch {
-      // Installed but not built for this platform: fall back to WASM.
-    }
-  }
-  loaded = { name: 'opusscript', Codec: require('opusscript') as OpusCodecClass };
+  const probe = new prism.opus.Decoder({ rate: OPUS_SAMPLE_RATE, channels: OPUS_CHANNELS, frameSize: OPUS_FRAME_SAMPLES });
+  const codec = probe.encoder as OpusCodec;
+  const name = prism.opus.Decoder.type === '@discordjs/opus' ? '@discordjs/opus' : 'opusscript';
+  loaded = { name, Codec: codec.constructor as OpusCodecClass };
+  probe.destroy(); // frees the probe's codec too
   return loaded;
 }
 

@@ -54,6 +54,14 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<vo
   });
 }
 
+function idleTimeout(idleTimeoutMs: number, cause?: unknown): OmniError {
+  return new OmniError({
+    kind: 'timeout', retryable: true, cause,
+    message: `Qwen-Omni stream idle for ${idleTimeoutMs} ms`,
+    userMessage: 'The model stopped answering part-way. Please try again.',
+  });
+}
+
 /** Streams model replies as OmniEvents; one instance serves the whole process. */
 export class OmniClient {
   readonly #openai: OpenAI;
@@ -127,18 +135,19 @@ export class OmniClient {
       });
       armIdleTimer();
       const assembler = new Pcm16Assembler();
+      let finished = false;
       for await (const chunk of stream) {
         armIdleTimer();
-        yield* eventsOfChunk(chunk, assembler);
+        for (const event of eventsOfChunk(chunk, assembler)) {
+          if (event.type === 'finish') finished = true;
+          yield event;
+        }
       }
+      // The SDK ends iteration quietly on abort and on a body cut short, so an unfinished reply is checked here.
+      if (idle) throw idleTimeout(this.#options.idleTimeoutMs);
+      if (!finished && !signal?.aborted) throw new Error('the stream ended before the reply was finished');
     } catch (error) {
-      if (idle) {
-        throw new OmniError({
-          kind: 'timeout', retryable: true, cause: error,
-          message: `Qwen-Omni stream idle for ${this.#options.idleTimeoutMs} ms`,
-          userMessage: 'The model stopped answering part-way. Please try again.',
-        });
-      }
+      if (idle) throw idleTimeout(this.#options.idleTimeoutMs, error);
       throw error;
     } finally {
       clearTimeout(idleTimer);

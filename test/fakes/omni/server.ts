@@ -48,6 +48,8 @@ export interface FakeOmni {
   script(reply: ScriptedReply): void;
   /** Replaces the reply given to unscripted requests. */
   setDefaultReply(reply: ScriptedReply): void;
+  /** Decides the reply from the request itself (before the script queue), e.g. by voice; undefined falls through. */
+  setReplyRule(rule: ((request: { readonly voice: string | undefined; readonly texts: readonly string[] }) => ScriptedReply | undefined) | undefined): void;
   /** Stops listening and cuts open connections. */
   close(): Promise<void>;
 }
@@ -114,6 +116,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
   let delivered = 0;
   const scripts: ScriptedReply[] = [];
   let defaultReply = DEFAULT_REPLY;
+  let replyRule: ((request: { readonly voice: string | undefined; readonly texts: readonly string[] }) => ScriptedReply | undefined) | undefined;
   let closing = false;
 
   function record(request: RecordedRequest): void {
@@ -124,7 +127,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
 
   async function stream(
     res: ServerResponse, parsed: ParsedRequest, model: FakeModel, reply: ScriptedReply, requestId: string,
-    signal: AbortSignal, onDrop: () => void,
+    signal: AbortSignal, onDrop: () => void, onFirstAudio: (at: number) => void,
   ) {
     const text = reply.text ?? '';
     const reasoning = parsed.enableThinking ? (reply.reasoning ?? '') : '';
@@ -140,6 +143,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
       midStreamError: reply.midStreamError,
       dropAfterChunks: reply.dropAfterChunks,
       onDrop,
+      onFirstAudio,
     }, signal);
   }
 
@@ -148,6 +152,11 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
     res.setHeader('x-request-id', requestId);
     const clientGone = new AbortController();
     let endedByFake = false;
+    let reportFirstAudio: (at: number | undefined) => void = () => {};
+    const firstAudioAt = new Promise<number | undefined>((resolve) => {
+      reportFirstAudio = resolve;
+    });
+    res.once('close', () => reportFirstAudio(undefined));
     const aborted = new Promise<boolean>((resolve) => {
       res.once('close', () => {
         const early = !res.writableFinished;
@@ -186,12 +195,12 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
       }
       if (!error) ({ request: parsed, error } = parseRequest(body));
     }
-    const reply: ScriptedReply = error ? {} : { ...defaultReply, ...scripts.shift() };
+    const reply: ScriptedReply = error ? {} : { ...defaultReply, ...(replyRule?.(parsed) ?? scripts.shift()) };
     if (!error && reply.fail) error = scriptedError(reply.fail);
 
     record({
       ...recordedFields(parsed), method: req.method ?? '', path, headers: recordHeaders(req), body,
-      status: error?.status ?? 200, errorCode: error?.code, aborted,
+      status: error?.status ?? 200, errorCode: error?.code, aborted, firstAudioAt,
     });
 
     if (reply.firstByteDelayMs) {
@@ -208,7 +217,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
     }
     await stream(res, parsed, parsed.fakeModel, reply, requestId, clientGone.signal, () => {
       endedByFake = true;
-    });
+    }, reportFirstAudio);
   }
 
   const server = createServer((req, res) => {
@@ -241,6 +250,9 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
     },
     setDefaultReply(reply) {
       defaultReply = reply;
+    },
+    setReplyRule(rule) {
+      replyRule = rule;
     },
     close() {
       closing = true;

@@ -32,6 +32,8 @@ export interface StreamPlan {
   readonly dropAfterChunks: number | undefined;
   /** Called just before a scripted drop, so the fake can tell its own cut from the client's. */
   readonly onDrop: () => void;
+  /** Called once the first audio chunk has been handed to the socket (performance.now() time). */
+  readonly onFirstAudio: (at: number) => void;
 }
 
 /** How a stream ended. */
@@ -110,6 +112,7 @@ export async function streamReply(res: ServerResponse, plan: StreamPlan, signal:
   try {
     let audioStart: number | undefined;
     let audioIndex = 0;
+    let firstAudioReported = false;
     for (let sent = 0; sent <= steps.length; sent++) {
       if (plan.dropAfterChunks === sent) {
         plan.onDrop();
@@ -136,6 +139,10 @@ export async function streamReply(res: ServerResponse, plan: StreamPlan, signal:
         if (wait > 0) await sleep(wait, undefined, { signal });
       }
       await write(res, `data: ${JSON.stringify(step.payload)}\n\n`, signal);
+      if (step.kind === 'audio' && audioIndex <= 1 && !firstAudioReported) {
+        firstAudioReported = true;
+        plan.onFirstAudio(performance.now());
+      }
     }
     await write(res, 'data: [DONE]\n\n', signal);
     res.end();

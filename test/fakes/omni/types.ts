@@ -117,4 +117,6 @@ export interface RecordedRequest {
    * finished its answer, false when the answer was complete or the fake itself ended it.
    */
   readonly aborted: Promise<boolean>;
+  /** performance.now() when the first audio chunk was handed to the socket; undefined if none was sent. */
+  readonly firstAudioAt: Promise<number | undefined>;
 }

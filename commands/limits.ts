@@ -1,0 +1,38 @@
+/** `/limits [daily_tokens] [cooldown_seconds]`: per-person cost control for this server (Manage Server). */
+import { SlashCommandBuilder } from 'discord.js';
+import { replyPrivately, requireGuild, requireManageGuild, type SlashCommand } from '../src/discord/command.ts';
+import { COOLDOWN_MAX_SECONDS } from '../src/store/limits.ts';
+
+export const limits: SlashCommand = {
+  name: 'limits',
+  definition: () =>
+    new SlashCommandBuilder()
+      .setName('limits')
+      .setDescription("Per-person limits in this server (Manage Server); without options, shows them")
+      .setDMPermission(false)
+      .addIntegerOption((option) => option.setName('daily_tokens').setDescription('Tokens one person may use per day (0 = no cap, -1 = bot default)').setMinValue(-1))
+      .addIntegerOption((option) =>
+        option.setName('cooldown_seconds').setDescription('Seconds between one person\'s requests (-1 = bot default)').setMinValue(-1).setMaxValue(COOLDOWN_MAX_SECONDS),
+      )
+      .toJSON(),
+  async execute(interaction, { store, config }) {
+    const guildId = requireGuild(interaction);
+    const cap = interaction.options.getInteger('daily_tokens');
+    const cooldown = interaction.options.getInteger('cooldown_seconds');
+    let settings = store.settings.getGuildSettings(guildId);
+    if (cap !== null || cooldown !== null) {
+      requireManageGuild(interaction, 'the limits');
+      settings = store.settings.updateGuildSettings(guildId, {
+        ...(cap !== null ? { dailyTokenCap: cap < 0 ? null : cap } : {}),
+        ...(cooldown !== null ? { cooldownSeconds: cooldown < 0 ? null : cooldown } : {}),
+      });
+    }
+    const effectiveCap = settings.dailyTokenCap ?? config.voice.dailyTokenCap;
+    const effectiveCooldown = settings.cooldownSeconds ?? config.voice.userCooldownMs / 1000;
+    await replyPrivately(
+      interaction,
+      `Daily cap per person: ${effectiveCap === 0 ? 'none' : `${effectiveCap.toLocaleString('en-US')} tokens`}${settings.dailyTokenCap === null ? ' (bot default)' : ''}. ` +
+        `Cooldown: ${effectiveCooldown} s${settings.cooldownSeconds === null ? ' (bot default)' : ''}.`,
+    );
+  },
+};

@@ -1,0 +1,174 @@
+/**
+ * Every guild's voice conversation: joins and leaves, wires each GuildVoice to its VoiceSession, follows
+ * members coming and going, and leaves by itself when no human has been in the channel for a while.
+ */
+import { ChannelType, Events, type Client, type Guild, type VoiceBasedChannel, type VoiceState } from 'discord.js';
+import type { Config, OmniSettings } from '../../config/config.ts';
+import { BotError, InvalidInputError } from '../../errors.ts';
+import { speakOnce } from '../../playback/speakOnce.ts';
+import type { Logger } from '../../log.ts';
+import { findVoice } from '../../omni/catalogue.ts';
+import type { ReplyStreamer } from '../../session/VoiceSession.ts';
+import { VoiceSession } from '../../session/VoiceSession.ts';
+import type { CostControl } from '../../session/CostControl.ts';
+import type { SpeechDetector } from '../../receive/SpeakerListener.ts';
+import type { Store } from '../../store/Store.ts';
+import { GuildVoice } from './GuildVoice.ts';
+
+const PREVIEW_PROMPT = 'In one short, friendly sentence, introduce your voice to the people in this channel.';
+
+export interface GuildConversation {
+  readonly voice: GuildVoice;
+  readonly session: VoiceSession;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+export interface VoiceManagerOptions {
+  readonly client: Client<true>;
+  readonly config: Config & { omni: OmniSettings };
+  readonly omni: ReplyStreamer;
+  readonly store: Store;
+  readonly costs: CostControl;
+  readonly log: Logger;
+  readonly createDetector: () => SpeechDetector;
+}
+
+export class VoiceManager {
+  readonly #options: VoiceManagerOptions;
+  readonly #conversations = new Map<string, GuildConversation>();
+  readonly #joining = new Set<string>();
+
+  constructor(options: VoiceManagerOptions) {
+    this.#options = options;
+    options.client.on(Events.VoiceStateUpdate, (before, after) => this.#onVoiceState(before, after));
+  }
+
+  get(guildId: string): GuildConversation | undefined {
+    return this.#conversations.get(guildId);
+  }
+
+  /** Joins `channel` (moving there if the bot is elsewhere in the guild); resolves when it can listen. */
+  async join(channel: VoiceBasedChannel): Promise<'joined' | 'already-there'> {
+    const guildId = channel.guild.id;
+    const existing = this.#conversations.get(guildId);
+    if (existing?.voice.channelId === channel.id) return 'already-there';
+    if (this.#joining.has(guildId)) throw new BotError('join already in progress', { userMessage: 'I am already joining a voice channel here.' });
+    existing?.voice.leave();
+    this.#joining.add(guildId);
+    try {
+      const { config, store, costs, omni, log } = this.#options;
+      const model = config.omni.model;
+      const guildLog = log.child({ guild: guildId });
+      let session: VoiceSession | undefined;
+      const voice = await GuildVoice.join({
+        channel,
+        botUserId: this.#options.client.user.id,
+        log: guildLog,
+        createDetector: this.#options.createDetector,
+        decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
+        listener: {
+          onSpeechStart: (userId) => session?.onSpeechStart(userId),
+          onUtterance: (utterance) => session?.onUtterance(utterance),
+          onGone: (reason) => this.#onGone(guildId, reason),
+        },
+      });
+      session = new VoiceSession({
+        omni,
+        model,
+        botName: channel.guild.members.me?.displayName ?? this.#options.client.user.username,
+        output: voice,
+        log: guildLog,
+        jitterMs: config.voice.jitterBufferMs,
+        chat: { post: (text) => void this.#post(channel, text) },
+        policy: {
+          listenMode: () => {
+            const { listen } = store.settings.getGuildSettings(guildId);
+            return listen.mode === 'only-me' ? { mode: listen.mode, userId: listen.userId } : { mode: listen.mode };
+          },
+          voiceFor: (userId) =>
+            store.settings.resolveVoice(userId, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined).voice,
+          persona: () => store.settings.getGuildSettings(guildId).persona ?? undefined,
+          admit: (userId) => costs.admit(userId, guildId),
+          recordUsage: (userId, usage) => costs.record(userId, guildId, usage),
+          transcriptEnabled: () => store.settings.getGuildSettings(guildId).transcript.enabled,
+        },
+      });
+      this.#conversations.set(guildId, { voice, session, idleTimer: undefined });
+      this.#checkOccupancy(channel.guild);
+      guildLog.info({ channel: channel.id }, 'joined voice');
+      return 'joined';
+    } finally {
+      this.#joining.delete(guildId);
+    }
+  }
+
+  /** Speaks a short line in `voiceName` in the guild's voice channel (outside the conversation's history). */
+  async preview(guildId: string, voiceName: string, requestedBy: string): Promise<void> {
+    const conversation = this.#conversations.get(guildId);
+    if (!conversation) throw new InvalidInputError("I'm not in a voice channel here: /join first, then preview.");
+    if (conversation.session.state.status !== 'listening') throw new InvalidInputError("I'm talking right now; try the preview in a moment.");
+    const { costs, config, omni } = this.#options;
+    const refusal = costs.admit(requestedBy, guildId);
+    if (refusal) throw new InvalidInputError(refusal);
+    await speakOnce({
+      omni,
+      output: conversation.voice,
+      jitterMs: config.voice.jitterBufferMs,
+      request: { model: config.omni.model, voice: voiceName, turns: [{ role: 'user', text: PREVIEW_PROMPT }] },
+      onUsage: (usage) => costs.record(requestedBy, guildId, usage),
+    });
+  }
+
+  /** Leaves the guild's voice channel; false when the bot was not in one. */
+  leave(guildId: string): boolean {
+    const conversation = this.#conversations.get(guildId);
+    if (!conversation) return false;
+    conversation.voice.leave();
+    return true;
+  }
+
+  leaveAll(): void {
+    for (const guildId of [...this.#conversations.keys()]) this.leave(guildId);
+  }
+
+  #onGone(guildId: string, reason: string): void {
+    const conversation = this.#conversations.get(guildId);
+    if (!conversation) return;
+    clearTimeout(conversation.idleTimer);
+    conversation.session.destroy();
+    this.#conversations.delete(guildId);
+    this.#options.log.info({ guild: guildId, reason }, 'left voice');
+  }
+
+  #onVoiceState(before: VoiceState, after: VoiceState): void {
+    const conversation = this.#conversations.get(after.guild.id);
+    if (!conversation || after.id === this.#options.client.user.id) return;
+    const botChannel = conversation.voice.channelId;
+    if (before.channelId === botChannel && after.channelId !== botChannel) conversation.voice.forget(after.id);
+    this.#checkOccupancy(after.guild);
+  }
+
+  /** Starts the idle-leave timer when only bots are left in the channel, cancels it when a human is back. */
+  #checkOccupancy(guild: Guild): void {
+    const conversation = this.#conversations.get(guild.id);
+    if (!conversation) return;
+    const channel = conversation.voice.channelId ? guild.channels.cache.get(conversation.voice.channelId) : undefined;
+    const humans = channel?.isVoiceBased() ? channel.members.filter((member) => !member.user.bot).size : 0;
+    if (humans > 0) {
+      clearTimeout(conversation.idleTimer);
+      conversation.idleTimer = undefined;
+    } else if (!conversation.idleTimer) {
+      conversation.idleTimer = setTimeout(() => this.leave(guild.id), this.#options.config.voice.idleLeaveMs).unref();
+    }
+  }
+
+  async #post(channel: VoiceBasedChannel, text: string): Promise<void> {
+    try {
+      if (channel.type === ChannelType.GuildVoice || channel.type === ChannelType.GuildStageVoice) {
+        await channel.send({ content: text.slice(0, 2000), allowedMentions: { parse: [] } });
+      }
+    } catch (error) {
+      this.#options.log.warn({ err: error, channel: channel.id }, 'could not post in the voice channel chat');
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// Scenario 1: /join, then Alice speaks. The model gets one 16 kHz mono WAV of what she said (length within
+// 150 ms of the spoken part, strongly correlated with the source) with her name in the text part; the channel
+// hears the model's reply at the same pitch, without gaps, starting within 100 ms + jitter of its first byte.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { dominantFrequency } from '../audio/signal.ts';
+import { startWorld, type World } from './world.ts';
+import { bestCorrelation, leftChannel, longestPacketGapMs, speechExtentMs, speechFixture } from './support.ts';
+
+let world: World;
+before(async () => {
+  world = await startWorld();
+});
+after(() => world.close());
+
+test('Alice speaks after /join and hears the model reply in the channel', async () => {
+  const { sim, fake, config } = world;
+  const alice = sim.user('alice');
+  await alice.joinVoice('General');
+  const joined = await (await alice.slash('join')).reply({ matching: (m) => /Joined/.test(m.content ?? '') });
+  assert.match(joined.content ?? '', /Joined General/);
+
+  fake.script({ text: 'Sure, take your time.', audio: { toneHz: 440, seconds: 2 } });
+  const speech = speechFixture('en_pauses');
+  const requestSeen = fake.nextRequest();
+  const replyHeard = sim.botAudio.nextUtterance(20_000);
+  await alice.say(speech.path);
+
+  const request = await requestSeen;
+  assert.equal(request.audioInputs.length, 1);
+  const [sent] = request.audioInputs;
+  assert.equal(sent!.sampleRate, 16_000);
+  assert.equal(sent!.channels, 1);
+  const [onset, offset] = speechExtentMs(sent!.samples);
+  assert.ok(Math.abs(offset - onset - speech.spokenMs) <= 150, `spoken part ${offset - onset} ms vs ${speech.spokenMs} ms`);
+  const { correlation } = bestCorrelation(sent!.samples.subarray(0, 16_000 * 3), speech.samples, 16_000);
+  assert.ok(correlation > 0.8, `correlation with the source ${correlation.toFixed(3)}`);
+  assert.ok(request.texts.some((text) => text.includes('Alice')), `text parts: ${request.texts.join(' | ')}`);
+  assert.equal(request.voice, 'Cherry');
+
+  const reply = await replyHeard;
+  const firstAudioAt = await request.firstAudioAt;
+  const pcm = leftChannel(reply);
+  assert.ok(Math.abs(dominantFrequency(pcm, 48_000) - 440) <= 4.4, 'same pitch as the model sent');
+  assert.ok(Math.abs(pcm.length / 48_000 - 2) <= 0.06, `played ${pcm.length / 48_000} s of 2 s`);
+  assert.ok(longestPacketGapMs(reply) <= 40, `gap of ${longestPacketGapMs(reply)} ms`);
+  const delay = reply.startedAt - firstAudioAt!;
+  assert.ok(delay <= 100 + config.voice.jitterBufferMs, `first packet ${delay.toFixed(0)} ms after the model's first audio`);
+});

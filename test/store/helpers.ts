@@ -1,0 +1,41 @@
+// Shared by the store tests: throwaway data directories, a settable clock, a child-process runner.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+
+/** A fresh data directory, removed when the test ends. */
+export function tempDir(t: TestContext): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A clock the test moves by hand. */
+export function fakeClock(iso: string): { now: () => Date; set: (iso: string) => void } {
+  let current = new Date(iso);
+  return { now: () => current, set: (next) => (current = new Date(next)) };
+}
+
+/** Runs `code` (an ES module, with `Store` imported) in a new Node process and returns its stdout. */
+export function runInChild(code: string): string {
+  const result = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', childScript(code)], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  if (result.status !== 0) throw new Error(`child failed (${result.status}): ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Starts `code` in a new Node process without waiting for it. */
+export function startChild(code: string): ReturnType<typeof spawn> {
+  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', childScript(code)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function childScript(code: string): string {
+  const store = new URL('../../src/store/Store.ts', import.meta.url).href;
+  return `import { Store } from ${JSON.stringify(store)};\n${code}`;
+}
