@@ -30,10 +30,15 @@ export function leftChannel(utterance: BotUtterance): Int16Array {
   return channel(utterance.pcm, 2, 0);
 }
 
-/** Pearson correlation of `a` against `b` at the lag that maximises it, searching ±`maxLag` samples. */
-export function bestCorrelation(a: Int16Array, b: Int16Array, maxLag: number): { correlation: number; lag: number } {
+/**
+ * Correlation of received speech `a` with its source `b`: their speech onsets give the rough lag, and the
+ * best Pearson correlation within ±20 ms of it is returned (cheap enough to run beside live audio).
+ */
+export function alignedCorrelation(a: Int16Array, b: Int16Array, sampleRate = 16_000): { correlation: number; lag: number } {
+  const roughLag = Math.round(((speechExtentMs(b, sampleRate)[0] - speechExtentMs(a, sampleRate)[0]) / 1000) * sampleRate);
+  const window = Math.round(sampleRate * 0.02);
   let best = { correlation: -1, lag: 0 };
-  for (let lag = -maxLag; lag <= maxLag; lag++) {
+  for (let lag = roughLag - window; lag <= roughLag + window; lag++) {
     let sumAB = 0;
     let sumAA = 0;
     let sumBB = 0;

@@ -33,8 +33,8 @@ test('Bob talking over the reply stops it within 200 ms and history keeps only w
   const bobRequest = fake.nextRequest();
   const interrupted = sim.botAudio.nextUtterance(20_000);
   const bobSpeech = speechFixture('en_no_lead');
-  const bobStarted = performance.now();
-  const bobSaid = bob.say(bobSpeech.path);
+  let bobStarted = Infinity;
+  const bobSaid = bob.say(bobSpeech.path, { onFirstPacket: (at) => (bobStarted = at) });
   const cut = await interrupted;
   const bobOnset = bobStarted + speechExtentMs(bobSpeech.samples)[0];
   assert.ok(cut.endedAt - bobOnset <= 200, `playback ran ${Math.round(cut.endedAt - bobOnset)} ms into Bob's speech`);

@@ -11,6 +11,7 @@
  *   await alice.say('hello.wav');
  *   const utterance = await sim.botAudio.nextUtterance();
  */
+import { withTimeout } from './waiters.ts';
 import { BotAudio } from './botAudio.ts';
 import { Cdn } from './cdn.ts';
 import { SimClock } from './clock.ts';
@@ -56,6 +57,7 @@ const verboseLog = (line: string): void => void process.stderr.write(`[sim ${per
 export class Simulator {
   /** The token the bot must present (REST `Bot <token>`, gateway Identify). */
   readonly botToken = `${Buffer.from('sim-bot').toString('base64url')}.${randomToken(6)}.${randomToken(27)}`;
+  private readonly botLeaveWaiters: Array<(guildId: string) => void> = [];
   readonly clock = new SimClock();
   readonly world: World;
   readonly rest: RestServer;
@@ -159,7 +161,7 @@ export class Simulator {
    */
   nextMessage(options: { readonly channel?: string; readonly guild?: string; readonly matching?: (message: BotMessage) => boolean; readonly timeoutMs?: number } = {}): Promise<BotMessage> {
     const { matching = () => true, timeoutMs = 5_000 } = options;
-    const channelId = options.channel === undefined ? undefined : this.world.channel(this.world.guild(options.guild), options.channel, CHANNEL_TEXT).id;
+    const channelId = options.channel === undefined ? undefined : this.world.channel(this.world.guild(options.guild), options.channel).id;
     return this.core.messages.next((m) => (channelId === undefined || m.channelId === channelId) && matching(m), timeoutMs);
   }
 
@@ -215,6 +217,11 @@ export class Simulator {
     return audio;
   }
 
+  /** Resolves with the guild id when the bot next leaves a voice channel (its op 4 with no channel). */
+  nextBotLeave(timeoutMs = 10_000): Promise<string> {
+    return withTimeout(new Promise<string>((resolve) => this.botLeaveWaiters.push(resolve)), timeoutMs, 'the bot to leave voice');
+  }
+
   /** The bot's op 4: VOICE_STATE_UPDATE, then VOICE_SERVER_UPDATE pointing at the voice server (or the end of the session). */
   private async botVoiceState(session: GatewaySession, request: VoiceStateRequest): Promise<void> {
     const guild = this.world.guilds.find((g) => g.id === request.guild_id);
@@ -230,6 +237,7 @@ export class Simulator {
     await this.gateway.dispatch('VOICE_STATE_UPDATE', this.world.voiceStatePayload(guild, state, true), INTENTS.guildVoiceStates);
     if (channelId === null) {
       this.voice.end(guild.id, 4014);
+      for (const wake of this.botLeaveWaiters.splice(0)) wake(guild.id);
       return;
     }
     const grant = this.voice.grant({ guildId: guild.id, userId: botId, sessionId: session.id, channelId });

@@ -18,6 +18,8 @@ export interface SayOptions {
   readonly pauses?: ReadonlyArray<{ readonly afterFrame: number; readonly ms: number }>;
   /** Send the 5 silence frames real clients send when they stop talking (default true). */
   readonly trailingSilence?: boolean;
+  /** Called with performance.now() as the first audio packet leaves, to time the bot's reaction. */
+  readonly onFirstPacket?: (at: number) => void;
 }
 
 /** Loads 48 kHz interleaved stereo: an Int16Array as is, or a WAV file of any rate / channel count. */

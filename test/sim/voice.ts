@@ -114,6 +114,7 @@ export class VoiceSession implements UdpEndpoint {
       if (!loss(frame) || frame >= frames.length) {
         stream.nonce = (stream.nonce + 1) >>> 0;
         await this.udp.send(sealRtp(stream, all[frame]!, this.secretKey, stream.nonce), to);
+        if (frame === 0) options.onFirstPacket?.(performance.now());
       }
       stream.sequence = (stream.sequence + 1) & 0xffff;
       stream.timestamp = (stream.timestamp + 960) >>> 0;
