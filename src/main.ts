@@ -4,6 +4,7 @@ import { EXIT_CONFIG, loadConfigOrExit } from './config/load.ts';
 import { BotError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { createSpeechDetector } from './receive/detector.ts';
+import { StoreError } from './store/StoreError.ts';
 
 const config = loadConfigOrExit({ discord: true, omni: true }, 'start the bot');
 const log = createLogger(config.logLevel);
@@ -29,7 +30,8 @@ try {
   // Bad token, damaged or locked database: a clear sentence and the settings exit code, so a supervisor
   // configured not to restart on code 2 does not loop.
   if (error instanceof BotError) {
-    process.stderr.write(`Cannot start the bot: ${error.userMessage}\n`);
+    // A store error's message is written for the operator (path, what to do); its userMessage for Discord.
+    process.stderr.write(`Cannot start the bot: ${error instanceof StoreError ? error.message : error.userMessage}\n`);
     await bot.stop().catch(() => {});
     process.exit(EXIT_CONFIG);
   }

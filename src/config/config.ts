@@ -122,7 +122,7 @@ const envSchema = z.object({
   SILENCE_MS: integer('SILENCE_MS', 700, 200, 3000, 'milliseconds'),
   JITTER_BUFFER_MS: integer('JITTER_BUFFER_MS', 100, 0, 1000, 'milliseconds'),
   MAX_UTTERANCE_SECONDS: integer('MAX_UTTERANCE_SECONDS', 60, 5, 600, 'seconds'),
-  IDLE_LEAVE_SECONDS: integer('IDLE_LEAVE_SECONDS', 120, 5, 86_400, 'seconds'),
+  IDLE_LEAVE_SECONDS: integer('IDLE_LEAVE_SECONDS', 120, 1, 86_400, 'seconds'),
   DECRYPTION_FAILURE_TOLERANCE: integer('DECRYPTION_FAILURE_TOLERANCE', 36, 1, 10_000, 'packets'),
   DAILY_TOKEN_CAP: integer('DAILY_TOKEN_CAP', 200_000, 0, 1_000_000_000, 'tokens'),
   USER_COOLDOWN_SECONDS: integer('USER_COOLDOWN_SECONDS', 0, 0, 3600, 'seconds'),

@@ -33,3 +33,21 @@ test('an invalid value is explained without echoing the secret', () => {
   assert.match(stderr, /DEFAULT_VOICE "Kiki" is not a voice of qwen-omni-turbo/, "every problem is listed at once");
   assert.doesNotMatch(stderr, /not a token|sk-very-secret/);
 });
+
+test('a damaged settings database: one clear sentence, exit code 2 (no crash loop), the file left as it was', async () => {
+  const { writeFileSync, readFileSync } = await import('node:fs');
+  const dataDir = mkdtempSync(join(tmpdir(), 'omni-damaged-'));
+  const file = join(dataDir, 'bot.sqlite');
+  const garbage = Buffer.from('this is not a database, just some bytes that look nothing like SQLite'.repeat(20));
+  writeFileSync(file, garbage);
+  const { status, stderr } = start({
+    DISCORD_TOKEN: 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB',
+    DASHSCOPE_API_KEY: 'sk-test',
+    DATA_DIR: dataDir,
+    DISCORD_API_URL: 'http://127.0.0.1:9/api',
+  });
+  assert.equal(status, 2);
+  assert.match(stderr, /^Cannot start the bot: The settings database at .*bot\.sqlite is damaged/);
+  assert.doesNotMatch(stderr, /\n\s+at /);
+  assert.deepEqual(readFileSync(file), garbage);
+});

@@ -86,7 +86,7 @@ export class SimUser {
       guild: { id: this.guild.id, locale: 'en-US', features: [] },
       channel_id: channel.id,
       channel: world.channelPayload(channel),
-      member: { ...world.memberPayload(this.guild, this.id), permissions: EVERYONE_PERMISSIONS },
+      member: { ...world.memberPayload(this.guild, this.id), permissions: world.permissionsOf(this.guild, this.id) },
       token: interaction.token,
       version: 1,
       app_permissions: EVERYONE_PERMISSIONS,

@@ -66,6 +66,9 @@ const PERMISSION_BITS = [0, 6, 10, 11, 14, 15, 16, 18, 20, 21, 25, 26, 31] as co
 /** @everyone's permissions: view, send, embed, attach, history, connect, speak, voice activity, app commands, ... */
 export const EVERYONE_PERMISSIONS = PERMISSION_BITS.reduce((sum, bit) => sum | (1n << BigInt(bit)), 0n).toString();
 
+/** The owner's permissions in interactions: every bit, as Discord computes it for a guild owner. */
+export const OWNER_PERMISSIONS = ((1n << 51n) - 1n).toString();
+
 /** Everything the simulator knows about the fake Discord. */
 export class World {
   readonly bot: UserRecord;
@@ -102,6 +105,11 @@ export class World {
   /** A user by name (case-sensitive) or id. */
   findUser(nameOrId: string): UserRecord | undefined {
     return this.users.get(nameOrId) ?? [...this.users.values()].find((user) => user.username === nameOrId);
+  }
+
+  /** A member's computed permissions in a guild: the owner (its first user) has all, others @everyone's. */
+  permissionsOf(guild: GuildRecord, userId: string): string {
+    return guild.ownerId === userId ? OWNER_PERMISSIONS : EVERYONE_PERMISSIONS;
   }
 
   /** A guild by name or id; the first guild when omitted. Throws when unknown. */
