@@ -1,5 +1,6 @@
 /** Every slash command the bot registers, in one typed list (checked at compile time, importable by tests). */
 import type { SlashCommand } from '../src/discord/command.ts';
+import { ask } from './ask.ts';
 import { join } from './join.ts';
 import { leave } from './leave.ts';
 import { limits } from './limits.ts';
@@ -11,4 +12,4 @@ import { transcript } from './transcript.ts';
 import { usage } from './usage.ts';
 import { voice } from './voice.ts';
 
-export const commands: readonly SlashCommand[] = [join, leave, status, voice, listen, reset, transcript, persona, usage, limits];
+export const commands: readonly SlashCommand[] = [join, leave, status, voice, listen, reset, transcript, persona, usage, limits, ask];
