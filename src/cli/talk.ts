@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/load.ts';
 import { BotError } from '../errors.ts';
+import { concatSamples } from '../audio/pcm.ts';
 import { decodeWav, encodeWav } from '../audio/wav.ts';
 import { toModelInput, MODEL_INPUT_SAMPLE_RATE } from '../audio/pipelines.ts';
 import { OmniClient } from '../omni/client.ts';
@@ -21,16 +22,6 @@ async function speechFromFile(path: string): Promise<{ wav: Uint8Array; seconds:
   const decoded = decodeWav(await readFile(path));
   const samples = toModelInput(decoded);
   return { wav: encodeWav(samples, MODEL_INPUT_SAMPLE_RATE, 1), seconds: samples.length / MODEL_INPUT_SAMPLE_RATE };
-}
-
-function concatSamples(chunks: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function formatUsage(usage: OmniUsage): string {

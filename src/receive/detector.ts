@@ -1,5 +1,6 @@
 /** The speech detector the bot uses for each speaker, configured from the voice settings. */
 import type { BotConfig } from '../bot.ts';
+import { concatSamples } from '../audio/pcm.ts';
 import { Vad } from '../turn/vad.ts';
 import type { DetectedSpeech, SpeechDetector } from './SpeakerListener.ts';
 
@@ -75,13 +76,7 @@ class VadEndpointer implements SpeechDetector {
     this.#speechFrames = 0;
     this.#quietFrames = 0;
     if (!keep) return undefined;
-    const samples = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const frame of frames) {
-      samples.set(frame, at);
-      at += frame.length;
-    }
-    return { samples };
+    return { samples: concatSamples(frames) };
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
+import { concatSamples } from '../audio/pcm.ts';
 import { encodeWav } from '../audio/wav.ts';
 import { MODEL_INPUT_SAMPLE_RATE } from '../audio/pipelines.ts';
 import { BotError } from '../errors.ts';
@@ -203,10 +204,7 @@ export class VoiceSession extends EventEmitter<{
       return;
     }
     // One place per speaker: a second sentence joins the first and keeps its place in the queue.
-    const samples = new Int16Array(waiting.samples.length + utterance.samples.length);
-    samples.set(waiting.samples);
-    samples.set(utterance.samples, waiting.samples.length);
-    this.#pending.set(utterance.speakerId, { ...utterance, samples });
+    this.#pending.set(utterance.speakerId, { ...utterance, samples: concatSamples([waiting.samples, utterance.samples]) });
   }
 
   #startNext(): void {

@@ -110,15 +110,7 @@ export function channel(interleaved: Int16Array, channels: number, index: number
 }
 
 /** Joins chunks in order. */
-export function concat(chunks: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
+export { concatSamples as concat } from '../../src/audio/pcm.ts';
 
 /** The samples between `fromSeconds` and `toSeconds` (a view, not a copy). */
 export function segment(samples: Int16Array, sampleRate: number, fromSeconds: number, toSeconds: number): Int16Array {
