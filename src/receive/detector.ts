@@ -7,6 +7,18 @@ import type { DetectedSpeech, SpeechDetector } from './SpeakerListener.ts';
 const SAMPLE_RATE = 16_000;
 const PRE_ROLL_MS = 300;
 const MIN_SPEECH_MS = 250;
+/** Speech onsets rise; a hum or a tone holds its level. An onset must rise this many dB over its first frames. */
+const ONSET_RANGE_DB = 3;
+const ONSET_FRAMES = 2;
+/** A candidate onset that stays this flat for this many frames is steady noise, not a voice. */
+const STEADY_GIVE_UP_FRAMES = 15;
+/** An utterance whose speech frames vary less than this (dB, standard deviation) was a hum or tone: dropped. */
+const STEADY_SPREAD_DB = 2;
+
+function spreadDb(levels: readonly number[]): number {
+  const mean = levels.reduce((sum, level) => sum + level, 0) / levels.length;
+  return Math.sqrt(levels.reduce((sum, level) => sum + (level - mean) ** 2, 0) / levels.length);
+}
 
 /** Interim endpointer over the VAD: pre-roll, silence window, minimum speech, maximum length. */
 class VadEndpointer implements SpeechDetector {
@@ -18,8 +30,12 @@ class VadEndpointer implements SpeechDetector {
   #pending = new Int16Array(0);
   #frames: Int16Array[] = [];
   #inSpeech = false;
+  /** Levels (dBFS) of the frames of a possible onset, before it is confirmed as speech. */
+  #candidate: number[] = [];
   #speechFrames = 0;
   #quietFrames = 0;
+  /** Levels of the speech frames of the current utterance, to tell a voice from a steady hum. */
+  #levels: number[] = [];
 
   constructor(silenceMs: number, maxUtteranceMs: number) {
     this.#silenceFrames = Math.ceil(silenceMs / 20);
@@ -39,19 +55,27 @@ class VadEndpointer implements SpeechDetector {
       const speech = this.#vad.process(frame);
       this.#frames.push(frame);
       if (!this.#inSpeech) {
-        if (speech) {
+        if (speech) this.#candidate.push(this.#vad.last.levelDbfs);
+        else this.#candidate = [];
+        // A voice comes in rising; a hum that stops (or a tail that decays) does not.
+        const rise = this.#candidate.length >= ONSET_FRAMES ? this.#candidate.at(-1)! - Math.min(...this.#candidate.slice(0, -1)) : 0;
+        if (rise >= ONSET_RANGE_DB) {
           this.#inSpeech = true;
-          this.#speechFrames = 1;
+          this.#speechFrames = this.#candidate.length;
           this.#quietFrames = 0;
+          this.#levels = this.#candidate;
+          this.#candidate = [];
           speechStarted = true;
-        } else if (this.#frames.length > this.#preRollFrames) {
-          this.#frames.shift();
+        } else if (this.#candidate.length >= STEADY_GIVE_UP_FRAMES) {
+          this.#candidate = this.#candidate.slice(1);
         }
+        while (this.#frames.length > this.#preRollFrames + this.#candidate.length) this.#frames.shift();
         continue;
       }
       if (speech) {
         this.#speechFrames++;
         this.#quietFrames = 0;
+        this.#levels.push(this.#vad.last.levelDbfs);
       } else {
         this.#quietFrames++;
       }
@@ -69,7 +93,8 @@ class VadEndpointer implements SpeechDetector {
   }
 
   #finish(): DetectedSpeech | undefined {
-    const keep = this.#minSpeechFrames <= this.#speechFrames;
+    const keep = this.#minSpeechFrames <= this.#speechFrames && spreadDb(this.#levels) >= STEADY_SPREAD_DB;
+    this.#levels = [];
     const frames = this.#frames.slice(0, this.#frames.length - Math.max(0, this.#quietFrames - 10));
     this.#frames = [];
     this.#inSpeech = false;
