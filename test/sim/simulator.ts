@@ -58,6 +58,7 @@ export class Simulator {
   /** The token the bot must present (REST `Bot <token>`, gateway Identify). */
   readonly botToken = `${Buffer.from('sim-bot').toString('base64url')}.${randomToken(6)}.${randomToken(27)}`;
   private readonly botLeaveWaiters: Array<(guildId: string) => void> = [];
+  private readonly botJoinWaiters: Array<(channelId: string) => void> = [];
   readonly clock = new SimClock();
   readonly world: World;
   readonly rest: RestServer;
@@ -217,6 +218,11 @@ export class Simulator {
     return audio;
   }
 
+  /** Resolves with the channel id when the bot next asks to join (or rejoin) a voice channel (its op 4). */
+  nextBotJoin(timeoutMs = 10_000): Promise<string> {
+    return withTimeout(new Promise<string>((resolve) => this.botJoinWaiters.push(resolve)), timeoutMs, 'the bot to join voice');
+  }
+
   /** Resolves with the guild id when the bot next leaves a voice channel (its op 4 with no channel). */
   nextBotLeave(timeoutMs = 10_000): Promise<string> {
     return withTimeout(new Promise<string>((resolve) => this.botLeaveWaiters.push(resolve)), timeoutMs, 'the bot to leave voice');
@@ -240,6 +246,7 @@ export class Simulator {
       for (const wake of this.botLeaveWaiters.splice(0)) wake(guild.id);
       return;
     }
+    for (const wake of this.botJoinWaiters.splice(0)) wake(channelId);
     const grant = this.voice.grant({ guildId: guild.id, userId: botId, sessionId: session.id, channelId });
     await this.gateway.dispatch('VOICE_SERVER_UPDATE', { token: grant.token, guild_id: guild.id, endpoint: this.voice.endpoint });
   }

@@ -18,6 +18,8 @@ export interface SayOptions {
   readonly pauses?: ReadonlyArray<{ readonly afterFrame: number; readonly ms: number }>;
   /** Send the 5 silence frames real clients send when they stop talking (default true). */
   readonly trailingSilence?: boolean;
+  /** Frames (0-based) sent with a broken AES-GCM tag, as a decrypt failure would look to the bot. */
+  readonly corrupt?: (frame: number) => boolean;
   /** Called with performance.now() as the first audio packet leaves, to time the bot's reaction. */
   readonly onFirstPacket?: (at: number) => void;
 }

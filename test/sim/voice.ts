@@ -113,7 +113,10 @@ export class VoiceSession implements UdpEndpoint {
       stream.timestamp = (stream.timestamp + pausedFrames * 960) >>> 0;
       if (!loss(frame) || frame >= frames.length) {
         stream.nonce = (stream.nonce + 1) >>> 0;
-        await this.udp.send(sealRtp(stream, all[frame]!, this.secretKey, stream.nonce), to);
+        const packet = sealRtp(stream, all[frame]!, this.secretKey, stream.nonce);
+        // The tag sits just before the 4-byte nonce at the end; flipping a bit there fails authentication.
+        if (options.corrupt?.(frame)) packet[packet.length - 5]! ^= 0xff;
+        await this.udp.send(packet, to);
         if (frame === 0) options.onFirstPacket?.(performance.now());
       }
       stream.sequence = (stream.sequence + 1) & 0xffff;
