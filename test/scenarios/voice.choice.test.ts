@@ -44,3 +44,20 @@ test('the voice choices offered are the model\'s 17 voices, with dialects in the
   assert.equal(choices.length, 17);
   assert.ok(choices.some((c) => c.name === 'Jada (Shanghainese)' && c.value === 'Jada'));
 });
+
+test('/voice list describes every voice; /voice preview speaks a line in the voice asked for', async () => {
+  const { sim, fake } = world;
+  const alice = sim.user('alice');
+  const list = await (await alice.slash('voice list')).reply();
+  const embed = JSON.stringify(list.embeds ?? []);
+  assert.match(embed, /Jada \(Shanghainese\)\*\*: A lively woman from Shanghai\./);
+  assert.match(embed, /Korean, Thai/);
+
+  fake.script({ text: 'Hi, I am Kiki.', audio: { toneHz: 520, seconds: 0.6 } });
+  const heard = sim.botAudio.nextUtterance(20_000);
+  const preview = await alice.slash('voice preview', { voice: 'Kiki' });
+  const request = await fake.nextRequest();
+  assert.equal(request.voice, 'Kiki');
+  assert.ok((await heard).pcm.length / 2 / 48_000 >= 0.5);
+  assert.match((await preview.reply({ matching: (m) => /That was/.test(m.content ?? ''), timeoutMs: 15_000 })).content ?? '', /That was Kiki \(Cantonese\)/);
+});

@@ -53,6 +53,15 @@ test('only-me mode: the bot answers Alice and ignores Bob', async () => {
   assert.ok(fake.requests.at(-1)!.texts.some((t) => t.includes('Alice')));
 });
 
+test('/status shows the channel, whom it listens to, your voice and the latency of the last turns', async () => {
+  const status = await (await world.sim.user('alice').slash('status')).reply();
+  const text = JSON.stringify(status.embeds ?? []);
+  assert.match(text, /<#\d+> \((listening|speaking)\)/);
+  assert.match(text, /only <@\d+>/);
+  assert.match(text, /Cherry \(bot default\)/);
+  assert.match(text, /\d+ ms/);
+});
+
 test('the bot leaves by itself when no human is left in the channel', async () => {
   const { sim } = world;
   const left = sim.nextBotLeave(15_000);

@@ -9,12 +9,14 @@ import { speakOnce } from '../../playback/speakOnce.ts';
 import type { Logger } from '../../log.ts';
 import { findVoice } from '../../omni/catalogue.ts';
 import type { ReplyStreamer } from '../../session/VoiceSession.ts';
-import { VoiceSession } from '../../session/VoiceSession.ts';
+import { VoiceSession, type SessionState } from '../../session/VoiceSession.ts';
 import type { CostControl } from '../../session/CostControl.ts';
 import type { SpeechDetector } from '../../receive/SpeakerListener.ts';
 import type { Store } from '../../store/Store.ts';
 import { GuildVoice } from './GuildVoice.ts';
 
+/** How long a preview waits for a reply in progress to finish (ms). */
+const PREVIEW_WAIT_MS = 3_000;
 const PREVIEW_PROMPT = 'In one short, friendly sentence, introduce your voice to the people in this channel.';
 
 export interface GuildConversation {
@@ -106,7 +108,7 @@ export class VoiceManager {
   async preview(guildId: string, voiceName: string, requestedBy: string): Promise<void> {
     const conversation = this.#conversations.get(guildId);
     if (!conversation) throw new InvalidInputError("I'm not in a voice channel here: /join first, then preview.");
-    if (conversation.session.state.status !== 'listening') throw new InvalidInputError("I'm talking right now; try the preview in a moment.");
+    if (!(await this.#untilListening(conversation))) throw new InvalidInputError("I'm talking right now; try the preview in a moment.");
     const { costs, config, omni } = this.#options;
     const refusal = costs.admit(requestedBy, guildId);
     if (refusal) throw new InvalidInputError(refusal);
@@ -117,6 +119,25 @@ export class VoiceManager {
       request: { model: config.omni.model, voice: voiceName, turns: [{ role: 'user', text: PREVIEW_PROMPT }] },
       onUsage: (usage) => costs.record(requestedBy, guildId, usage),
     });
+  }
+
+  /** Waits (briefly) for the session to finish what it is saying; false if it is still busy. */
+  async #untilListening(conversation: GuildConversation): Promise<boolean> {
+    const { session } = conversation;
+    if (session.state.status === 'listening') return true;
+    const listening = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), PREVIEW_WAIT_MS);
+      const onChange = (_old: SessionState, next: SessionState): void => {
+        if (next.status === 'listening' || next.status === 'destroyed') done(next.status === 'listening');
+      };
+      const done = (result: boolean): void => {
+        clearTimeout(timer);
+        session.off('stateChange', onChange);
+        resolve(result);
+      };
+      session.on('stateChange', onChange);
+    });
+    return listening;
   }
 
   /** Leaves the guild's voice channel; false when the bot was not in one. */
