@@ -6,6 +6,7 @@ import type { BotServices, SlashCommand } from './discord/command.ts';
 import { createDiscordClient } from './discord/createClient.ts';
 import { registerCommands } from './discord/registerCommands.ts';
 import { VoiceManager } from './discord/voice/VoiceManager.ts';
+import { onMessage } from './discord/chat/onMessage.ts';
 import { BotError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { OmniClient } from './omni/client.ts';
@@ -52,6 +53,11 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
       log[expected ? 'info' : 'error']({ err: error, command: interaction.commandName, guild: interaction.guildId }, 'command refused or failed');
       await replyWithError(interaction, userMessage).catch((replyError: unknown) => log.warn({ err: replyError }, 'could not report a command error'));
     }
+  });
+  // Attachments come from Discord's CDN, or from the REST origin when one is configured (a proxy or simulator).
+  const attachmentOrigins = config.discord.apiUrl ? [new URL(config.discord.apiUrl).origin] : [];
+  client.on(Events.MessageCreate, (message) => {
+    if (services) void onMessage(message, services, client.user!.id, attachmentOrigins);
   });
   client.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
 

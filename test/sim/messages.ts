@@ -44,6 +44,7 @@ export class MessageStore {
   private readonly arrivals: BotMessage[] = [];
   private cursor = 0;
   private readonly listeners = new Set<() => void>();
+  private readonly editListeners = new Set<() => void>();
 
   /** Stores a new message; `notify: false` keeps a not-yet-visible one (a deferred reply's "thinking" state) out of `next()`. */
   create(init: Omit<BotMessage, 'id' | 'timestamp' | 'editedAt'>, notify = true): BotMessage {
@@ -64,7 +65,27 @@ export class MessageStore {
     const wasLoading = (message.flags & FLAG_LOADING) !== 0;
     Object.assign(message, patch, { editedAt: at, flags: (patch.flags ?? message.flags) & ~FLAG_LOADING });
     if (wasLoading) this.arrived(message);
+    for (const listener of this.editListeners) listener();
     return message;
+  }
+
+  /** Resolves with the message once it (after any edits) passes `matching`. */
+  until(id: string, matching: (message: BotMessage) => boolean, timeoutMs: number): Promise<BotMessage> {
+    const check = (): BotMessage | undefined => {
+      const message = this.byId.get(id);
+      return message && matching(message) ? { ...message } : undefined;
+    };
+    const now = check();
+    if (now) return Promise.resolve(now);
+    let listener: (() => void) | undefined;
+    const found = new Promise<BotMessage>((resolve) => {
+      listener = () => {
+        const message = check();
+        if (message) resolve(message);
+      };
+      this.editListeners.add(listener);
+    });
+    return withTimeout(found, timeoutMs, `message ${id} to reach its expected content`).finally(() => this.editListeners.delete(listener!));
   }
 
   delete(id: string): boolean {

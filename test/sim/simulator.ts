@@ -166,6 +166,11 @@ export class Simulator {
     return this.core.messages.next((m) => (channelId === undefined || m.channelId === channelId) && matching(m), timeoutMs);
   }
 
+  /** Resolves with a bot message once its content (after edits, e.g. a streamed answer) passes `matching`. */
+  messageSettles(message: BotMessage, matching: (message: BotMessage) => boolean, timeoutMs = 10_000): Promise<BotMessage> {
+    return this.core.messages.until(message.id, matching, timeoutMs);
+  }
+
   /** Commands the bot registered: global, or for a guild (name or id). */
   commands(guild?: string): CommandRecord[] {
     return this.rest.commands.get(guild === undefined ? 'global' : this.world.guild(guild).id) ?? [];
