@@ -18,7 +18,7 @@ import {
   type AudioReceiveStream,
   type VoiceConnection,
 } from '@discordjs/voice';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { VoiceBasedChannel } from 'discord.js';
 import { BotError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
@@ -55,6 +55,18 @@ const MAX_UNDERRUN_MS = 5_000;
 /** Receive streams destroyed by decrypt failures this often within the window trigger a clean rejoin. */
 const RECEIVE_FAILURES_BEFORE_REJOIN = 5;
 const RECEIVE_FAILURE_WINDOW_MS = 10_000;
+
+let playbackWarm = false;
+
+/**
+ * The first createAudioResource of a process builds @discordjs/voice's transformer graph (and probes for
+ * FFmpeg): about 150 ms of blocking work. Paying it while joining keeps it out of the first reply.
+ */
+function warmUpPlayback(): void {
+  if (playbackWarm) return;
+  playbackWarm = true;
+  createAudioResource(Readable.from([]), { inputType: StreamType.Raw }).playStream.destroy();
+}
 
 interface Ear {
   readonly listener: SpeakerListener;
@@ -96,6 +108,7 @@ export class GuildVoice implements VoiceOutput {
 
   /** Joins `channel` and resolves once audio can flow; throws BotError with a readable reason otherwise. */
   static async join(options: GuildVoiceOptions): Promise<GuildVoice> {
+    warmUpPlayback();
     const { channel } = options;
     const connection = joinVoiceChannel({
       channelId: channel.id,
