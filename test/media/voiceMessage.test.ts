@@ -1,0 +1,39 @@
+// A spoken reply becomes a Discord voice message: a valid Ogg Opus file of the same length and pitch, with a
+// waveform that follows the loudness.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeAudio } from '../../src/media/decodeAudio.ts';
+import { readOggPages } from '../../src/media/ogg.ts';
+import { encodeVoiceMessage, waveform } from '../../src/media/voiceMessage.ts';
+import { sniff } from '../../src/media/sniff.ts';
+import { concat, dominantFrequency, sine } from '../audio/signal.ts';
+
+test('the Ogg Opus file decodes back to the same length and pitch', async () => {
+  const pcm = sine({ frequency: 330, sampleRate: 24_000, seconds: 2.37, amplitude: 0.25 });
+  const message = encodeVoiceMessage(pcm);
+  assert.equal(sniff(message.ogg)?.format, 'ogg-opus');
+  assert.ok(Math.abs(message.durationSeconds - 2.37) < 0.001);
+  const decoded = await decodeAudio(message.ogg, 'reply.ogg');
+  // Pre-skip and the last page's granule position trim the codec delay and padding exactly.
+  assert.ok(Math.abs(decoded.seconds - 2.37) <= 0.002, `${decoded.seconds} s`);
+  assert.ok(Math.abs(dominantFrequency(decoded.samples, 16_000) - 330) <= 3.3);
+});
+
+test('pages carry valid checksums, the first marks the start and the last the end', () => {
+  const message = encodeVoiceMessage(sine({ frequency: 200, sampleRate: 24_000, seconds: 3, amplitude: 0.2 }));
+  const pages = readOggPages(message.ogg); // throws on a bad checksum
+  assert.ok(pages.length >= 4);
+  assert.ok((pages[0]!.headerType & 0x02) !== 0, 'beginning of stream');
+  assert.ok((pages.at(-1)!.headerType & 0x04) !== 0, 'end of stream');
+});
+
+test('the waveform has one point per tenth of a second (at most 256) and follows the loudness', () => {
+  const quiet = sine({ frequency: 300, sampleRate: 24_000, seconds: 1, amplitude: 0.03 });
+  const loud = sine({ frequency: 300, sampleRate: 24_000, seconds: 1, amplitude: 0.5 });
+  const points = waveform(concat([quiet, loud]), 24_000);
+  assert.equal(points.length, 20);
+  assert.equal(Math.max(...points), 255);
+  assert.ok(points[2]! < 30 && points[15]! === 255, `quiet ${points[2]}, loud ${points[15]}`);
+  assert.equal(waveform(new Int16Array(24_000 * 60), 24_000).length, 256);
+  assert.equal(Buffer.from(encodeVoiceMessage(loud).waveform, 'base64').length, 10);
+});
