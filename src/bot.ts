@@ -7,6 +7,7 @@ import { createDiscordClient } from './discord/createClient.ts';
 import { registerCommands } from './discord/registerCommands.ts';
 import { VoiceManager } from './discord/voice/VoiceManager.ts';
 import { onMessage } from './discord/chat/onMessage.ts';
+import { DISCORD_CDN_HOSTS } from './media/download.ts';
 import { BotError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { OmniClient } from './omni/client.ts';
@@ -55,9 +56,9 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
     }
   });
   // Attachments come from Discord's CDN, or from the REST origin when one is configured (a proxy or simulator).
-  const attachmentOrigins = config.discord.apiUrl ? [new URL(config.discord.apiUrl).origin] : [];
+  const attachmentHosts = [...DISCORD_CDN_HOSTS, ...(config.discord.apiUrl ? [new URL(config.discord.apiUrl).origin] : [])];
   client.on(Events.MessageCreate, (message) => {
-    if (services) void onMessage(message, services, client.user!.id, attachmentOrigins);
+    if (services) void onMessage(message, services, client.user!.id);
   });
   client.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
 
@@ -80,7 +81,7 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
       const readyClient = await ready;
       const costs = new CostControl(store, config.voice);
       const voice = new VoiceManager({ client: readyClient, config, omni, store, costs, log, createDetector: () => createDetector(config) });
-      services = { config, model: config.omni.model, log, store, omni, costs, voice };
+      services = { config, model: config.omni.model, log, store, omni, costs, voice, attachmentHosts };
       const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: allCommands.length, scope }, 'bot ready');
     },

@@ -22,6 +22,8 @@ export interface DiscordSettings {
   readonly apiUrl: string | undefined;
   /** Register commands in this guild only (instant) instead of globally (can take up to an hour). */
   readonly devGuildId: string | undefined;
+  /** The privileged Message Content intent: needed only to describe files in /describe-channel channels. */
+  readonly messageContent: boolean;
 }
 
 export interface OmniSettings {
@@ -105,6 +107,9 @@ const envSchema = z.object({
   DISCORD_DEV_GUILD_ID: optionalText.refine((id) => id === undefined || /^\d{17,20}$/.test(id), {
     message: 'DISCORD_DEV_GUILD_ID must be a server id (17 to 20 digits; right-click the server > Copy Server ID).',
   }),
+  DISCORD_MESSAGE_CONTENT: optionalText.pipe(
+    z.enum(['on', 'off'], { message: 'DISCORD_MESSAGE_CONTENT must be "on" or "off".' }).optional(),
+  ),
   DASHSCOPE_API_KEY: optionalText,
   DASHSCOPE_REGION: optionalText.pipe(
     z.enum(['intl', 'cn'], { message: 'DASHSCOPE_REGION must be "intl" (Singapore) or "cn" (Beijing).' }).optional(),
@@ -152,7 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
   const region: Region = vars.DASHSCOPE_REGION ?? 'intl';
   return Object.freeze({
     discord: vars.DISCORD_TOKEN
-      ? Object.freeze({ token: vars.DISCORD_TOKEN, apiUrl: vars.DISCORD_API_URL, devGuildId: vars.DISCORD_DEV_GUILD_ID })
+      ? Object.freeze({ token: vars.DISCORD_TOKEN, apiUrl: vars.DISCORD_API_URL, devGuildId: vars.DISCORD_DEV_GUILD_ID, messageContent: vars.DISCORD_MESSAGE_CONTENT === 'on' })
       : undefined,
     omni: vars.DASHSCOPE_API_KEY
       ? Object.freeze({

@@ -18,6 +18,8 @@ export interface BotServices {
   readonly omni: OmniClient;
   readonly costs: CostControl;
   readonly voice: VoiceManager;
+  /** Where attachments may be downloaded from: Discord's CDN, plus the REST origin of a proxy or simulator. */
+  readonly attachmentHosts: readonly string[];
 }
 
 export interface SlashCommand {

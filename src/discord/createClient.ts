@@ -2,7 +2,10 @@
 import { Client, GatewayIntentBits, Partials } from 'discord.js';
 import type { DiscordSettings } from '../config/config.ts';
 
-/** A client with the intents the bot needs (no privileged ones: mentions and DMs carry their content anyway). */
+/**
+ * A client with the intents the bot needs. Mentions, replies and DMs carry their content anyway; only the
+ * /describe-channel feature needs the privileged Message Content intent, so it is asked for only when enabled.
+ */
 export function createDiscordClient(settings: DiscordSettings): Client {
   return new Client({
     intents: [
@@ -10,6 +13,7 @@ export function createDiscordClient(settings: DiscordSettings): Client {
       GatewayIntentBits.GuildVoiceStates,
       GatewayIntentBits.GuildMessages,
       GatewayIntentBits.DirectMessages,
+      ...(settings.messageContent ? [GatewayIntentBits.MessageContent] : []),
     ],
     partials: [Partials.Channel],
     // Spreading `api: undefined` would wipe discord.js's default, so the key is set only when configured.

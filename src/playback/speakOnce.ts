@@ -1,8 +1,8 @@
 /** Plays one model reply straight to a voice output (used for voice previews); resolves when it has played. */
 import type { OmniUsage } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
-import type { PlaybackHandle, ReplyStreamer, VoiceOutput } from '../session/VoiceSession.ts';
-import { ReplyAudio } from './ReplyAudio.ts';
+import type { ReplyStreamer, VoiceOutput } from '../session/VoiceSession.ts';
+import { LiveSpeech } from './LiveSpeech.ts';
 
 export async function speakOnce(options: {
   omni: ReplyStreamer;
@@ -12,21 +12,15 @@ export async function speakOnce(options: {
   signal?: AbortSignal;
   onUsage?: (usage: OmniUsage) => void;
 }): Promise<void> {
-  const reply = new ReplyAudio({ jitterMs: options.jitterMs });
-  let playback: PlaybackHandle | undefined;
+  const speech = new LiveSpeech(options.output, options.jitterMs);
   try {
     for await (const event of options.omni.stream(options.request, options.signal ? { signal: options.signal } : {})) {
-      if (event.type === 'audio') {
-        reply.push(event.pcm);
-        if (!playback && reply.started) playback = options.output.play(reply.readable);
-      } else if (event.type === 'usage') {
-        options.onUsage?.(event.usage);
-      }
+      if (event.type === 'audio') speech.push(event.pcm);
+      else if (event.type === 'usage') options.onUsage?.(event.usage);
     }
-    reply.end();
-    playback ??= reply.totalMs > 0 ? options.output.play(reply.readable) : undefined;
-    await playback?.finished;
-  } finally {
-    reply.readable.destroy();
+  } catch (error) {
+    speech.stop();
+    throw error;
   }
+  await speech.end();
 }

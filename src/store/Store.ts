@@ -4,6 +4,7 @@
  * start Node with `--disable-warning=ExperimentalWarning` to keep it out of the bot's output.
  */
 import { type Connection, DEFAULT_BUSY_TIMEOUT_MS, openConnection } from './connection.ts';
+import { DescribeChannels } from './describeChannels.ts';
 import { Settings } from './settings.ts';
 import { toStoreError } from './StoreError.ts';
 import { UsageLedger } from './usage.ts';
@@ -20,6 +21,7 @@ export interface StoreOptions {
 export class Store {
   readonly settings: Settings;
   readonly usage: UsageLedger;
+  readonly describeChannels: DescribeChannels;
   /** Absolute path of the database file. */
   readonly path: string;
   readonly #conn: Connection;
@@ -29,6 +31,7 @@ export class Store {
     this.path = conn.path;
     this.settings = new Settings(conn);
     this.usage = new UsageLedger(conn, now);
+    this.describeChannels = new DescribeChannels(conn);
   }
 
   /** Opens (creating and migrating if needed) the store in `dataDir`; throws a StoreError it cannot use. */

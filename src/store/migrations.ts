@@ -51,6 +51,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX usage_daily_by_guild ON usage_daily (guild_id, day);
     `,
   },
+  {
+    name: 'channels where posted files are described without a mention',
+    sql: `
+      CREATE TABLE describe_channels (
+        guild_id   TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        PRIMARY KEY (guild_id, channel_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version of a database: how many migrations it has had. */

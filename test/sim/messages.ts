@@ -10,6 +10,9 @@ export interface UploadedFile {
   readonly data: Buffer;
   /** The attachment object (CDN URL included) Discord returns for it. */
   readonly attachment: Record<string, unknown>;
+  /** Voice messages only: what the attachment declared (`duration_secs`, base64 `waveform`). */
+  readonly durationSecs?: number;
+  readonly waveform?: string;
 }
 
 /** The parts of a message body the simulator keeps (from JSON or multipart `payload_json`). */
@@ -36,6 +39,7 @@ export interface BotMessage extends MessageContent {
 
 export const FLAG_EPHEMERAL = 1 << 6;
 export const FLAG_LOADING = 1 << 7;
+export const FLAG_VOICE_MESSAGE = 1 << 13;
 
 /** Stores the bot's messages and lets scenarios wait for the next one. */
 export class MessageStore {

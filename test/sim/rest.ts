@@ -11,7 +11,7 @@ import type { SimClock } from './clock.ts';
 import { snowflake } from './ids.ts';
 import { ACK_WINDOW_MS, CALLBACK, TOKEN_LIFETIME_MS } from './interactions.ts';
 import type { SimInteraction } from './interactions.ts';
-import { botMessagePayload, FLAG_EPHEMERAL, FLAG_LOADING } from './messages.ts';
+import { botMessagePayload, FLAG_EPHEMERAL, FLAG_LOADING, FLAG_VOICE_MESSAGE } from './messages.ts';
 import type { BotMessage, MessageContent, MessageStore, UploadedFile } from './messages.ts';
 import type { World } from './world.ts';
 
@@ -242,11 +242,27 @@ export class RestServer {
       : (base?.files ?? []);
     const components = Array.isArray(json['components']) ? json['components'] : (base?.components ?? []);
     const flags = typeof json['flags'] === 'number' ? json['flags'] : (base?.flags ?? 0);
+    if (!base && (flags & FLAG_VOICE_MESSAGE) !== 0) return this.voiceMessage(content, json, files, flags);
     const result = { content, embeds, components, flags, files: [...kept, ...files] };
     if (!base && !content && embeds.length === 0 && result.files.length === 0 && components.length === 0 && !json['sticker_ids'] && !json['poll']) {
       return apiError(400, 50006, 'Cannot send an empty message');
     }
     return result;
+  }
+
+  /** A voice message: one Ogg audio file with its duration and waveform, and nothing else (Discord's rules). */
+  private voiceMessage(content: string, json: Record<string, unknown>, files: UploadedFile[], flags: number): MessageContent | Reply {
+    if (content || (Array.isArray(json['embeds']) && json['embeds'].length > 0)) return apiError(400, 50159, 'Voice messages do not support additional content.');
+    const [file] = files;
+    if (files.length !== 1 || !/^(audio|application)\/ogg/.test(file!.contentType)) return apiError(400, 50160, 'Voice messages must have a single audio attachment.');
+    const meta = (Array.isArray(json['attachments']) ? (json['attachments'] as Array<Record<string, unknown>>) : []).find((a) => String(a['id']) === '0');
+    const durationSecs = meta?.['duration_secs'];
+    const waveform = meta?.['waveform'];
+    if (typeof durationSecs !== 'number' || !(durationSecs > 0) || typeof waveform !== 'string' || waveform.length === 0) {
+      return apiError(400, 50161, 'Voice messages must have supporting metadata.');
+    }
+    const attachment = { ...file!.attachment, duration_secs: durationSecs, waveform };
+    return { content: '', embeds: [], components: [], flags, files: [{ ...file!, attachment, durationSecs, waveform }] };
   }
 
   private createChannelMessage(request: ParsedRequest, channelId: string): Reply {

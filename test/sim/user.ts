@@ -4,7 +4,7 @@ import type { SimClock } from './clock.ts';
 import type { GatewayServer } from './gateway.ts';
 import { randomToken, snowflake } from './ids.ts';
 import { SimInteraction } from './interactions.ts';
-import type { MessageStore } from './messages.ts';
+import { FLAG_VOICE_MESSAGE, type MessageStore } from './messages.ts';
 import type { RestServer } from './rest.ts';
 import { commandData } from './slash.ts';
 import type { SlashValue } from './slash.ts';
@@ -32,6 +32,10 @@ export interface PostOptions {
   readonly attachments?: readonly SimFile[];
   /** Text channel name or id; the guild's first text channel by default. */
   readonly channel?: string;
+  /** Replies to this message (pinging its author, as Discord's clients do by default). */
+  readonly replyTo?: string;
+  /** Sends a voice message (Ogg Opus with its duration and waveform) instead of text and attachments. */
+  readonly voiceMessage?: { readonly data: Uint8Array; readonly durationSecs: number; readonly waveform: string };
 }
 
 /** A simulated user, as a member of one guild. */
@@ -120,9 +124,17 @@ export class SimUser {
     const { world, cdn, gateway } = this.core;
     const channel = this.textChannel(message.channel);
     const content = message.content ?? '';
-    const mentionIds = [...content.matchAll(/<@!?(\d+)>/g)].map((m) => m[1]!).filter((id, i, all) => all.indexOf(id) === i && this.guild.members.has(id));
+    const replied = message.replyTo === undefined ? undefined : this.core.messages.get(message.replyTo);
+    if (message.replyTo !== undefined && !replied) throw new Error(`No message ${message.replyTo} to reply to`);
+    const repliedAuthor = replied ? world.bot.id : undefined;
+    const mentionIds = [...[...content.matchAll(/<@!?(\d+)>/g)].map((m) => m[1]!), ...(repliedAuthor ? [repliedAuthor] : [])].filter(
+      (id, i, all) => all.indexOf(id) === i && this.guild.members.has(id),
+    );
     const mentions = mentionIds.map((id) => ({ ...world.userPayload(id), member: world.memberPayload(this.guild, id, false) }));
-    const attachments = (message.attachments ?? []).map((file) => cdn.upload(channel.id, file));
+    const voice = message.voiceMessage;
+    const attachments = voice
+      ? [{ ...cdn.upload(channel.id, { name: 'voice-message.ogg', data: voice.data, contentType: 'audio/ogg' }), duration_secs: voice.durationSecs, waveform: voice.waveform }]
+      : (message.attachments ?? []).map((file) => cdn.upload(channel.id, file));
     const id = snowflake();
     const intents = gateway.current?.intents ?? 0;
     // Discord blanks content, attachments and embeds unless the bot has MESSAGE_CONTENT or is mentioned.
@@ -144,8 +156,9 @@ export class SimUser {
       embeds: [],
       components: [],
       pinned: false,
-      type: 0,
-      flags: 0,
+      type: replied ? 19 : 0, // 19 = REPLY
+      flags: voice ? FLAG_VOICE_MESSAGE : 0,
+      ...(replied ? { message_reference: { type: 0, message_id: replied.id, channel_id: replied.channelId, guild_id: this.guild.id } } : {}),
       nonce: snowflake(),
     }, INTENTS.guildMessages);
     return id;

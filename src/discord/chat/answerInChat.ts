@@ -13,12 +13,22 @@ export interface ChatQuestion {
   readonly text: string;
   readonly media?: MediaInput;
   readonly thinking?: boolean;
+  /** Also speak the answer in this voice (not with thinking, which is text only). */
+  readonly voice?: string;
 }
 
 const SYSTEM = 'You are a helpful assistant in a Discord chat. Answer clearly and concisely; Discord markdown is fine.';
 
-/** Streams the answer into `sink`; throws InvalidInputError when cost control refuses. */
-export async function answerInChat(question: ChatQuestion, sink: MessageSink, services: BotServices): Promise<string> {
+/**
+ * Streams the answer into `sink` (and its audio, 24 kHz mono, to `onAudio` when a voice is given); throws
+ * InvalidInputError when cost control refuses.
+ */
+export async function answerInChat(
+  question: ChatQuestion,
+  sink: MessageSink,
+  services: BotServices,
+  onAudio?: (pcm: Int16Array) => void,
+): Promise<string> {
   const { omni, model, costs } = services;
   const refusal = costs.admit(question.userId, question.guildId);
   if (refusal) throw new InvalidInputError(refusal);
@@ -30,7 +40,7 @@ export async function answerInChat(question: ChatQuestion, sink: MessageSink, se
     model,
     system: SYSTEM,
     turns: [{ role: 'user', text: question.text, ...(question.media ? { media: question.media } : {}) }],
-    ...(question.thinking ? { thinking: true } : {}),
+    ...(question.thinking ? { thinking: true } : question.voice ? { voice: question.voice } : {}),
   })) {
     if (event.type === 'reasoning' && !reasoning) {
       reasoning = true;
@@ -41,6 +51,8 @@ export async function answerInChat(question: ChatQuestion, sink: MessageSink, se
         await reply.finish('');
       }
       reply.append(event.text);
+    } else if (event.type === 'audio') {
+      onAudio?.(event.pcm);
     } else if (event.type === 'usage') {
       costs.record(question.userId, question.guildId, event.usage);
     }

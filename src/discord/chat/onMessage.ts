@@ -1,14 +1,15 @@
 /**
- * Chat messages addressed to the bot (a mention, a reply to it, or a DM): images are described, text is
- * answered, both as streamed text. The bytes decide what a file is, never its name.
+ * Chat messages for the bot: a mention, a reply to it, a DM, or files posted in a /describe-channel channel.
+ * Files are described (images, a video, an audio file), text is answered, both as streamed text; the answer is
+ * also spoken in the asker's voice channel when the bot is there, and a voice message gets a voice message back.
  */
-import type { Message } from 'discord.js';
+import { AttachmentBuilder, MessageFlags, type Message } from 'discord.js';
 import type { BotServices } from '../command.ts';
 import { BotError } from '../../errors.ts';
-import { probeImage } from '../../media/probeImage.ts';
 import type { MediaInput } from '../../omni/media.ts';
-import { answerInChat } from './answerInChat.ts';
-import { downloadAttachment } from './attachments.ts';
+import type { VoiceMessage } from '../../media/voiceMessage.ts';
+import { defaultQuestion, readPostedMedia } from './postedMedia.ts';
+import { respond } from './respond.ts';
 import type { MessageSink } from './StreamingReply.ts';
 
 const NO_MENTIONS = { parse: [], repliedUser: false } as const;
@@ -32,24 +33,41 @@ function replySink(message: Message): MessageSink {
   };
 }
 
+/** A voice message as Discord wants it: the Ogg file alone, with its duration and waveform, flagged. */
+export function voiceMessagePayload(voiceMessage: VoiceMessage) {
+  const file = new AttachmentBuilder(voiceMessage.ogg, { name: 'voice-message.ogg' })
+    .setDuration(voiceMessage.durationSeconds)
+    .setWaveform(voiceMessage.waveform);
+  return { files: [file], flags: MessageFlags.IsVoiceMessage, allowedMentions: NO_MENTIONS } as const;
+}
+
 /** Handles one incoming message; every failure becomes a short reply, never a crash. */
-export async function onMessage(message: Message, services: BotServices, botId: string, attachmentOrigins: readonly string[]): Promise<void> {
-  if (message.author.bot || !(await isAddressed(message, botId))) return;
-  const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
+export async function onMessage(message: Message, services: BotServices, botId: string): Promise<void> {
+  if (message.author.bot) return;
   const files = [...message.attachments.values()];
+  const inDescribeChannel = message.inGuild() && files.length > 0 && services.store.describeChannels.has(message.guildId, message.channelId);
+  if (!inDescribeChannel && !(await isAddressed(message, botId))) return;
+  const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
   if (!text && files.length === 0) return;
+  const isVoiceMessage = message.flags.has(MessageFlags.IsVoiceMessage);
   try {
     if ('sendTyping' in message.channel) void message.channel.sendTyping().catch(() => {});
     let media: MediaInput | undefined;
-    if (files.length > 0) {
-      const maxBytes = services.model.media.imageMaxBytes;
-      const images = await Promise.all(
-        files.map(async (file) => probeImage(await downloadAttachment(file.name, file.url, { maxBytes, extraOrigins: attachmentOrigins }))),
-      );
-      media = { kind: 'images', images };
-    }
-    const question = text || (files.length > 1 ? 'Describe these images.' : 'Describe this image.');
-    await answerInChat({ userId: message.author.id, guildId: message.guildId, text: question, ...(media ? { media } : {}) }, replySink(message), services);
+    if (files.length > 0) media = await readPostedMedia(files, services);
+    const answer = await respond(
+      {
+        userId: message.author.id,
+        guildId: message.guildId,
+        askerVoiceChannelId: message.guild?.voiceStates.cache.get(message.author.id)?.channelId,
+        text: text || defaultQuestion(media, message.member?.displayName ?? message.author.displayName),
+        ...(media ? { media } : {}),
+        speakInVoice: true,
+        wantVoiceMessage: isVoiceMessage,
+      },
+      replySink(message),
+      services,
+    );
+    if (answer.voiceMessage) await message.reply(voiceMessagePayload(answer.voiceMessage));
   } catch (error) {
     const expected = error instanceof BotError;
     services.log[expected ? 'info' : 'error']({ err: error, channel: message.channelId }, 'chat answer refused or failed');

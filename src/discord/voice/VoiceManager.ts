@@ -5,6 +5,7 @@
 import { ChannelType, Events, type Client, type Guild, type VoiceBasedChannel, type VoiceState } from 'discord.js';
 import type { Config, OmniSettings } from '../../config/config.ts';
 import { BotError, InvalidInputError } from '../../errors.ts';
+import { LiveSpeech } from '../../playback/LiveSpeech.ts';
 import { speakOnce } from '../../playback/speakOnce.ts';
 import type { Logger } from '../../log.ts';
 import { findVoice } from '../../omni/catalogue.ts';
@@ -15,8 +16,8 @@ import type { SpeechDetector } from '../../receive/SpeakerListener.ts';
 import type { Store } from '../../store/Store.ts';
 import { GuildVoice } from './GuildVoice.ts';
 
-/** How long a preview waits for a reply in progress to finish (ms). */
-const PREVIEW_WAIT_MS = 3_000;
+/** How long a preview or a spoken chat answer waits for a reply in progress to finish (ms). */
+const BUSY_WAIT_MS = 3_000;
 const PREVIEW_PROMPT = 'In one short, friendly sentence, introduce your voice to the people in this channel.';
 
 export interface GuildConversation {
@@ -121,12 +122,24 @@ export class VoiceManager {
     });
   }
 
+  /**
+   * Speech in the guild's voice channel for an answer given in chat, when the bot is in a voice channel there
+   * and the person asking is in it too; undefined otherwise (the answer stays text). Waits briefly for a
+   * reply in progress rather than talk over it.
+   */
+  async speechFor(guildId: string, askerChannelId: string | null | undefined): Promise<LiveSpeech | undefined> {
+    const conversation = this.#conversations.get(guildId);
+    if (!conversation || !askerChannelId || conversation.voice.channelId !== askerChannelId) return undefined;
+    if (!(await this.#untilListening(conversation))) return undefined;
+    return new LiveSpeech(conversation.voice, this.#options.config.voice.jitterBufferMs);
+  }
+
   /** Waits (briefly) for the session to finish what it is saying; false if it is still busy. */
   async #untilListening(conversation: GuildConversation): Promise<boolean> {
     const { session } = conversation;
     if (session.state.status === 'listening') return true;
     const listening = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => done(false), PREVIEW_WAIT_MS);
+      const timer = setTimeout(() => done(false), BUSY_WAIT_MS);
       const onChange = (_old: SessionState, next: SessionState): void => {
         if (next.status === 'listening' || next.status === 'destroyed') done(next.status === 'listening');
       };
