@@ -132,3 +132,21 @@ test('when the bot is in the asker\'s voice channel the answer is also spoken th
   await interaction.reply({ matching: (m) => /only\.$/.test(m.content ?? ''), timeoutMs: 15_000 });
   assert.deepEqual(fake.requests.at(-1)!.modalities, ['text']);
 });
+
+test('chat answers count against the daily cap, by modality: over it, a polite notice and no request', async () => {
+  const { sim, fake } = world;
+  await (await sim.user('alice').slash('limits', { daily_tokens: 1 })).reply();
+  fake.script({ text: 'Counted.', chunkIntervalMs: 5 });
+  const first = sim.nextMessage(inChat);
+  await sim.user('bob').post({ content: `${sim.botMention}`, attachments: [{ name: 'c.png', data: makePng(64, 64) }] });
+  await sim.messageSettles(await first, (m) => /Counted\.$/.test(m.content ?? ''));
+  const usage = await (await sim.user('bob').slash('usage')).reply();
+  const imageTokens = Number(/image ([\d,]+)/.exec(JSON.stringify(usage.embeds))?.[1]?.replace(/,/g, ''));
+  assert.ok(imageTokens > 0, `image tokens recorded: ${imageTokens}`);
+
+  const requests = fake.requests.length;
+  const notice = sim.nextMessage(inChat);
+  await sim.user('bob').post({ content: `${sim.botMention}`, attachments: [{ name: 'd.png', data: makePng(64, 64) }] });
+  assert.match((await notice).content ?? '', /today's limit of 1 tokens/);
+  assert.equal(fake.requests.length, requests);
+});
