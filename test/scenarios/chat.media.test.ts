@@ -136,10 +136,11 @@ test('when the bot is in the asker\'s voice channel the answer is also spoken th
 test('chat answers count against the daily cap, by modality: over it, a polite notice and no request', async () => {
   const { sim, fake } = world;
   await (await sim.user('alice').slash('limits', { daily_tokens: 1 })).reply();
-  fake.script({ text: 'Counted.', chunkIntervalMs: 5 });
+  // Several chunks: the whole text shows only in the final edit, which comes after the usage chunk.
+  fake.script({ text: 'This answer is counted in the ledger.', chunkIntervalMs: 5 });
   const first = sim.nextMessage(inChat);
   await sim.user('bob').post({ content: `${sim.botMention}`, attachments: [{ name: 'c.png', data: makePng(64, 64) }] });
-  await sim.messageSettles(await first, (m) => /Counted\.$/.test(m.content ?? ''));
+  await sim.messageSettles(await first, (m) => /ledger\.$/.test(m.content ?? ''));
   const usage = await (await sim.user('bob').slash('usage')).reply();
   const imageTokens = Number(/image ([\d,]+)/.exec(JSON.stringify(usage.embeds))?.[1]?.replace(/,/g, ''));
   assert.ok(imageTokens > 0, `image tokens recorded: ${imageTokens}`);
