@@ -18,6 +18,13 @@ after(() => world.close());
 /** Messages posted in the channel, not replies to slash commands. */
 const inChat = { channel: 'general', timeoutMs: 15_000, matching: (m: { interactionId: string | null }) => m.interactionId === null } as const;
 
+/** Today's tokens in a /usage reply: the total, or one input modality. */
+function tokensToday(usage: { embeds: unknown[] }, modality?: string): number {
+  const today = (usage.embeds as Array<{ fields: Array<{ value: string }> }>)[0]!.fields[0]!.value;
+  const pattern = modality ? new RegExp(`${modality} ([\\d,]+)`) : /\*\*([\d,]+)\*\* tokens/;
+  return Number(pattern.exec(today)?.[1]?.replace(/,/g, ''));
+}
+
 /** Posts with a mention and resolves with the streamed answer once it ends with `last`. */
 async function ask(post: Parameters<ReturnType<World['sim']['user']>['post']>[0], last: RegExp) {
   const { sim } = world;
@@ -135,19 +142,21 @@ test('when the bot is in the asker\'s voice channel the answer is also spoken th
 
 test('chat answers count against the daily cap, by modality: over it, a polite notice and no request', async () => {
   const { sim, fake } = world;
-  await (await sim.user('alice').slash('limits', { daily_tokens: 1 })).reply();
+  // Bob has used some tokens in earlier tests: a cap one above that lets exactly one more answer through.
+  const before = await (await sim.user('bob').slash('usage')).reply();
+  const usedBefore = tokensToday(before);
+  await (await sim.user('alice').slash('limits', { daily_tokens: usedBefore + 1 })).reply();
   // Several chunks: the whole text shows only in the final edit, which comes after the usage chunk.
   fake.script({ text: 'This answer is counted in the ledger.', chunkIntervalMs: 5 });
   const first = sim.nextMessage(inChat);
   await sim.user('bob').post({ content: `${sim.botMention}`, attachments: [{ name: 'c.png', data: makePng(64, 64) }] });
   await sim.messageSettles(await first, (m) => /ledger\.$/.test(m.content ?? ''));
   const usage = await (await sim.user('bob').slash('usage')).reply();
-  const imageTokens = Number(/image ([\d,]+)/.exec(JSON.stringify(usage.embeds))?.[1]?.replace(/,/g, ''));
-  assert.ok(imageTokens > 0, `image tokens recorded: ${imageTokens}`);
+  assert.ok(tokensToday(usage, 'image') > tokensToday(before, 'image'), 'the image tokens were recorded');
 
   const requests = fake.requests.length;
   const notice = sim.nextMessage(inChat);
   await sim.user('bob').post({ content: `${sim.botMention}`, attachments: [{ name: 'd.png', data: makePng(64, 64) }] });
-  assert.match((await notice).content ?? '', /today's limit of 1 tokens/);
+  assert.match((await notice).content ?? '', new RegExp(`today's limit of ${(usedBefore + 1).toLocaleString('en-US')} tokens`));
   assert.equal(fake.requests.length, requests);
 });
