@@ -7,6 +7,7 @@ import { dominantFrequency } from '../audio/signal.ts';
 import { mediaFixture } from '../media/files.ts';
 import { makePng } from '../support/images.ts';
 import { leftChannel } from './support.ts';
+import type { BotMessage } from '../sim/messages.ts';
 import { startWorld, type World } from './world.ts';
 
 let world: World;
@@ -87,6 +88,29 @@ test('a voice message to the bot is answered with text and a voice message in th
   const heard = await decodeAudio(file!.data, 'reply.ogg');
   assert.ok(Math.abs(heard.seconds - 1.5) <= 0.01, `${heard.seconds} s`);
   assert.ok(Math.abs(dominantFrequency(heard.samples, 16_000) - 330) <= 3.3);
+});
+
+test('in a DM, an image is described and a voice message gets a voice message back', async () => {
+  const { sim, fake } = world;
+  const bob = sim.user('bob');
+  const inDm = (channelId: string, files: boolean) => ({ timeoutMs: 20_000, matching: (m: BotMessage) => m.channelId === channelId && m.files.length > 0 === files });
+  const dmChannel = sim.world.dmChannelOf(bob.id);
+
+  fake.script({ text: 'A gradient, privately.', chunkIntervalMs: 5 });
+  const described = sim.nextMessage(inDm(dmChannel, false));
+  await bob.dm({ attachments: [{ name: 'private.png', data: makePng(80, 60) }] });
+  await sim.messageSettles(await described, (m) => /privately\.$/.test(m.content ?? ''));
+  assert.equal(fake.requests.at(-1)!.images[0]?.width, 80);
+
+  fake.script({ text: 'Got your voice note.', audio: { toneHz: 392, seconds: 1 }, chunkIntervalMs: 5 });
+  const voiceReply = sim.nextMessage(inDm(dmChannel, true));
+  await bob.dm({ voiceMessage: { data: mediaFixture('voice.ogg'), durationSecs: 1.5, waveform: Buffer.alloc(15, 100).toString('base64') } });
+  const reply = await voiceReply;
+  assert.equal(reply.guildId, null);
+  assert.equal(reply.flags & (1 << 13), 1 << 13);
+  const heard = await decodeAudio(reply.files[0]!.data, 'reply.ogg');
+  assert.ok(Math.abs(heard.seconds - 1) <= 0.01 && Math.abs(dominantFrequency(heard.samples, 16_000) - 392) <= 3.9);
+  assert.equal(fake.requests.at(-1)!.audioInputs.length, 1);
 });
 
 test('/describe as-sequence sends the images as the frames of one video', async () => {

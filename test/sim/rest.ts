@@ -145,6 +145,7 @@ export class RestServer {
 
     this.route('GET', '/channels/:channel', (_, [id]) => {
       const channel = world.channelById(id!);
+      if (world.dmRecipient(id!)) return ok(world.dmChannelPayload(id!));
       return channel ? ok(world.channelPayload(channel)) : apiError(404, 10003, 'Unknown Channel');
     });
     this.route('POST', '/channels/:channel/messages', (r, [id]) => this.createChannelMessage(r, id!));
@@ -164,7 +165,7 @@ export class RestServer {
       return noContent;
     });
     this.route('POST', '/channels/:channel/typing', (_, [id]) => {
-      if (!world.channelById(id!)) return apiError(404, 10003, 'Unknown Channel');
+      if (!world.channelById(id!) && !world.dmRecipient(id!)) return apiError(404, 10003, 'Unknown Channel');
       this.typing.push(id!);
       return noContent;
     });
@@ -267,10 +268,10 @@ export class RestServer {
 
   private createChannelMessage(request: ParsedRequest, channelId: string): Reply {
     const channel = this.deps.world.channelById(channelId);
-    if (!channel) return apiError(404, 10003, 'Unknown Channel');
+    if (!channel && !this.deps.world.dmRecipient(channelId)) return apiError(404, 10003, 'Unknown Channel');
     const content = this.content(request);
     if ('status' in content) return content;
-    const message = this.deps.messages.create({ ...content, channelId, guildId: channel.guildId, interactionId: null, createdAt: this.deps.clock.now() });
+    const message = this.deps.messages.create({ ...content, channelId, guildId: channel?.guildId ?? null, interactionId: null, createdAt: this.deps.clock.now() });
     this.deps.onMessage('create', message);
     return ok(this.payload(message));
   }

@@ -164,6 +164,40 @@ export class SimUser {
     return id;
   }
 
+  /**
+   * Sends the bot a direct message (MESSAGE_CREATE in their DM channel; content is always visible in DMs).
+   * Returns the DM channel id, where the bot's answers appear.
+   */
+  async dm(message: Pick<PostOptions, 'content' | 'attachments' | 'voiceMessage'>): Promise<string> {
+    const { world, cdn, gateway } = this.core;
+    const channelId = world.dmChannelOf(this.id);
+    const voice = message.voiceMessage;
+    const attachments = voice
+      ? [{ ...cdn.upload(channelId, { name: 'voice-message.ogg', data: voice.data, contentType: 'audio/ogg' }), duration_secs: voice.durationSecs, waveform: voice.waveform }]
+      : (message.attachments ?? []).map((file) => cdn.upload(channelId, file));
+    await gateway.dispatch('MESSAGE_CREATE', {
+      id: snowflake(),
+      channel_id: channelId,
+      channel_type: 1, // DM: lets the client build the channel it has not seen yet
+      author: world.userPayload(this.id),
+      content: message.content ?? '',
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments,
+      embeds: [],
+      components: [],
+      pinned: false,
+      type: 0,
+      flags: voice ? FLAG_VOICE_MESSAGE : 0,
+      nonce: snowflake(),
+    }, INTENTS.directMessages);
+    return channelId;
+  }
+
   private textChannel(name: string | undefined) {
     const { world } = this.core;
     if (name !== undefined) return world.channel(this.guild, name, CHANNEL_TEXT);

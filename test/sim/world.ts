@@ -75,6 +75,8 @@ export class World {
   readonly applicationId: string;
   readonly guilds: GuildRecord[] = [];
   private readonly users = new Map<string, UserRecord>();
+  /** DM channel id -> the user the bot talks to there. */
+  private readonly dms = new Map<string, string>();
 
   constructor(specs: readonly GuildSpec[]) {
     this.bot = this.addUser('Omni', true);
@@ -133,6 +135,24 @@ export class World {
       if (channel) return channel;
     }
     return undefined;
+  }
+
+  /** The DM channel between the bot and a user, opened on first use. */
+  dmChannelOf(userId: string): string {
+    for (const [channelId, recipient] of this.dms) if (recipient === userId) return channelId;
+    const channelId = snowflake();
+    this.dms.set(channelId, userId);
+    return channelId;
+  }
+
+  /** The user at the other end of a DM channel, or undefined when `channelId` is not a DM. */
+  dmRecipient(channelId: string): string | undefined {
+    return this.dms.get(channelId);
+  }
+
+  /** A DM channel as Discord describes it (type 1, one recipient). */
+  dmChannelPayload(channelId: string): Record<string, unknown> {
+    return { id: channelId, type: 1, last_message_id: null, flags: 0, recipients: [this.userPayload(this.dms.get(channelId)!)] };
   }
 
   /** The voice channel a user is in within a guild, if any. */
