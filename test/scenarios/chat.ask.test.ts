@@ -2,6 +2,7 @@
 // of the reasoning, and never asks for audio. Long answers continue in follow-up messages.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { makePng } from '../support/images.ts';
 import { startWorld, type World } from './world.ts';
 
 let world: World;
@@ -32,4 +33,14 @@ test('a long answer continues in follow-up messages, each within 2,000 character
   // Every edit or follow-up wakes the waiter; it resolves once the pieces add up to the whole answer.
   await interaction.reply({ matching: () => pieces().join(' ') === long, timeoutMs: 15_000 });
   assert.ok(pieces().length >= 2 && pieces().every((p) => p.length <= 2000));
+});
+
+test('/ask with an image sends the question and the image together', async () => {
+  const { sim, fake } = world;
+  fake.script({ text: 'It is wider than tall.', chunkIntervalMs: 5 });
+  const interaction = await sim.user('alice').slash('ask', { question: 'Is it wide or tall?', image: { name: 'w.png', data: makePng(90, 30) } });
+  await interaction.reply({ matching: (m) => /tall\.$/.test(m.content ?? ''), timeoutMs: 10_000 });
+  const request = fake.requests.at(-1)!;
+  assert.deepEqual(request.images.map((i) => [i.width, i.height]), [[90, 30]]);
+  assert.ok(request.texts.includes('Is it wide or tall?'));
 });
