@@ -31,15 +31,100 @@ const WAVEFORM_MAX_POINTS = 256;
 /** Discord's own clients draw about ten points a second for short messages. */
 const WAVEFORM_POINTS_PER_SECOND = 10;
 
-/** Encodes mono PCM (the model's 24 kHz by default) as a voice message. */
+/** Encodes mono PCM (the model's 24 kHz by default) as a voice message in one go. */
 export function encodeVoiceMessage(pcm: Int16Array, sampleRate: number = MODEL_OUTPUT_SAMPLE_RATE): VoiceMessage {
-  const resampler = new Resampler({ fromRate: sampleRate, toRate: OPUS_SAMPLE_RATE });
-  const mono48 = concatSamples([resampler.process(pcm), resampler.flush()]);
-  return {
-    ogg: encodeOggOpus(mono48, sampleRate),
-    durationSeconds: pcm.length / sampleRate,
-    waveform: Buffer.from(waveform(pcm, sampleRate)).toString('base64'),
-  };
+  const encoder = new VoiceMessageEncoder(sampleRate);
+  encoder.push(pcm);
+  return encoder.finish();
+}
+
+/**
+ * Builds a voice message while the reply streams in: each chunk is resampled and Opus-encoded as it arrives,
+ * so the codec's work is spread over the reply instead of blocking the event loop (and every other guild's
+ * playback) for a few hundred milliseconds at its end.
+ */
+export class VoiceMessageEncoder {
+  readonly #sampleRate: number;
+  readonly #resampler: Resampler;
+  readonly #opus = new OpusEncoder();
+  /** The input as given, for the waveform (which needs the total length). */
+  readonly #input: Int16Array[] = [];
+  readonly #packets: Buffer[] = [];
+  /** 48 kHz mono not yet encoded (less than one frame after each push). */
+  #pending = new Int16Array(0);
+  /** 48 kHz samples of real audio so far. */
+  #samples48 = 0;
+
+  constructor(sampleRate: number = MODEL_OUTPUT_SAMPLE_RATE) {
+    this.#sampleRate = sampleRate;
+    this.#resampler = new Resampler({ fromRate: sampleRate, toRate: OPUS_SAMPLE_RATE });
+  }
+
+  push(pcm: Int16Array): void {
+    this.#input.push(pcm);
+    this.#add(this.#resampler.process(pcm));
+  }
+
+  /** The finished message; the encoder cannot be used afterwards. */
+  finish(): VoiceMessage {
+    try {
+      this.#add(this.#resampler.flush());
+      // The encoder's look-ahead delays everything by the pre-skip: feed that much silence after the end so the
+      // last real samples come out, then pad to a whole 20 ms frame.
+      const frames = Math.ceil((this.#samples48 + OPUS_PRE_SKIP) / OPUS_FRAME_SAMPLES) - this.#packets.length;
+      const tail = new Int16Array(frames * OPUS_FRAME_SAMPLES);
+      tail.set(this.#pending);
+      this.#pending = new Int16Array(0);
+      for (let at = 0; at < tail.length; at += OPUS_FRAME_SAMPLES) this.#encode(tail.subarray(at, at + OPUS_FRAME_SAMPLES));
+    } finally {
+      this.#opus.destroy();
+    }
+    const pcm = concatSamples(this.#input);
+    return {
+      ogg: this.#pages(),
+      durationSeconds: pcm.length / this.#sampleRate,
+      waveform: Buffer.from(waveform(pcm, this.#sampleRate)).toString('base64'),
+    };
+  }
+
+  /** Drops the message (the reply failed) and frees the codec. */
+  discard(): void {
+    this.#opus.destroy();
+  }
+
+  #add(mono48: Int16Array): void {
+    this.#samples48 += mono48.length;
+    const all = concatSamples([this.#pending, mono48]);
+    let at = 0;
+    for (; at + OPUS_FRAME_SAMPLES <= all.length; at += OPUS_FRAME_SAMPLES) this.#encode(all.subarray(at, at + OPUS_FRAME_SAMPLES));
+    this.#pending = all.slice(at);
+  }
+
+  #encode(mono: Int16Array): void {
+    this.#packets.push(this.#opus.encode(upmixToStereo(mono)));
+  }
+
+  /** The Ogg file: header pages, then about a second of packets per page (RFC 7845). */
+  #pages(): Buffer {
+    const writer = new OggPageWriter(STREAM_SERIAL);
+    const pages: Buffer[] = [writer.page([opusHead(this.#sampleRate)], 0n, OGG_BOS), writer.page([opusTags()], 0n, 0)];
+    // The last page's granule position trims the padding away (RFC 7845 §4.4).
+    const finalGranule = BigInt(OPUS_PRE_SKIP + this.#samples48);
+    let page: Buffer[] = [];
+    for (const [index, packet] of this.#packets.entries()) {
+      if (page.length > 0 && !OggPageWriter.fits([...page, packet])) {
+        pages.push(writer.page(page, BigInt(index * OPUS_FRAME_SAMPLES), 0));
+        page = [];
+      }
+      page.push(packet);
+      if (index === this.#packets.length - 1) pages.push(writer.page(page, finalGranule, OGG_EOS));
+      else if (page.length === PACKETS_PER_PAGE) {
+        pages.push(writer.page(page, BigInt((index + 1) * OPUS_FRAME_SAMPLES), 0));
+        page = [];
+      }
+    }
+    return Buffer.concat(pages);
+  }
 }
 
 function opusHead(inputRate: number): Buffer {
@@ -62,42 +147,6 @@ function opusTags(): Buffer {
   vendor.copy(tags, 12);
   tags.writeUInt32LE(0, 12 + vendor.length); // no user comments
   return tags;
-}
-
-/** 48 kHz mono to an Ogg Opus file with correct pre-skip and end trimming. */
-function encodeOggOpus(mono48: Int16Array, inputRate: number): Buffer {
-  const writer = new OggPageWriter(STREAM_SERIAL);
-  const pages: Buffer[] = [writer.page([opusHead(inputRate)], 0n, OGG_BOS), writer.page([opusTags()], 0n, 0)];
-  // The encoder's look-ahead delays everything by the pre-skip: feed that much silence after the end so the
-  // last real samples come out, then pad to whole 20 ms frames.
-  const frames = Math.ceil((mono48.length + OPUS_PRE_SKIP) / OPUS_FRAME_SAMPLES);
-  const padded = new Int16Array(frames * OPUS_FRAME_SAMPLES);
-  padded.set(mono48);
-  const stereo = upmixToStereo(padded);
-  // The last page's granule position trims the padding away (RFC 7845 §4.4).
-  const finalGranule = BigInt(OPUS_PRE_SKIP + mono48.length);
-  const encoder = new OpusEncoder();
-  try {
-    let page: Buffer[] = [];
-    const frameLength = OPUS_FRAME_SAMPLES * OPUS_CHANNELS;
-    for (let index = 0; index < frames; index++) {
-      const packet = encoder.encode(stereo.subarray(index * frameLength, (index + 1) * frameLength));
-      const last = index === frames - 1;
-      if (page.length > 0 && !OggPageWriter.fits([...page, packet])) {
-        pages.push(writer.page(page, BigInt(index * OPUS_FRAME_SAMPLES), 0));
-        page = [];
-      }
-      page.push(packet);
-      if (last) pages.push(writer.page(page, finalGranule, OGG_EOS));
-      else if (page.length === PACKETS_PER_PAGE) {
-        pages.push(writer.page(page, BigInt((index + 1) * OPUS_FRAME_SAMPLES), 0));
-        page = [];
-      }
-    }
-  } finally {
-    encoder.destroy();
-  }
-  return Buffer.concat(pages);
 }
 
 /**

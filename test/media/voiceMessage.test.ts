@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeAudio } from '../../src/media/decodeAudio.ts';
 import { readOggPages } from '../../src/media/ogg.ts';
-import { encodeVoiceMessage, waveform } from '../../src/media/voiceMessage.ts';
+import { encodeVoiceMessage, VoiceMessageEncoder, waveform } from '../../src/media/voiceMessage.ts';
 import { sniff } from '../../src/media/sniff.ts';
 import { concat, dominantFrequency, sine } from '../audio/signal.ts';
 
@@ -36,4 +36,15 @@ test('the waveform has one point per tenth of a second (at most 256) and follows
   assert.ok(points[2]! < 30 && points[15]! === 255, `quiet ${points[2]}, loud ${points[15]}`);
   assert.equal(waveform(new Int16Array(24_000 * 60), 24_000).length, 256);
   assert.equal(Buffer.from(encodeVoiceMessage(loud).waveform, 'base64').length, 10);
+});
+
+test('encoding as the reply streams in gives the same file as encoding it at the end', () => {
+  const pcm = sine({ frequency: 250, sampleRate: 24_000, seconds: 1.73, amplitude: 0.3 });
+  const streamed = new VoiceMessageEncoder();
+  // Chunk sizes like the model's: uneven, some smaller than an Opus frame.
+  for (let at = 0, size = 7; at < pcm.length; at += size, size = (size * 37) % 2_900 + 1) streamed.push(pcm.subarray(at, at + size));
+  const whole = encodeVoiceMessage(pcm);
+  const result = streamed.finish();
+  assert.ok(result.ogg.equals(whole.ogg));
+  assert.equal(result.waveform, whole.waveform);
 });

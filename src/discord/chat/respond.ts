@@ -2,8 +2,7 @@
  * An answer to something posted in chat: streamed as text, spoken in the asker's voice channel when the bot is
  * there with them, and returned as a voice message when they spoke to it with one.
  */
-import { concatSamples } from '../../audio/pcm.ts';
-import { encodeVoiceMessage, type VoiceMessage } from '../../media/voiceMessage.ts';
+import { VoiceMessageEncoder, type VoiceMessage } from '../../media/voiceMessage.ts';
 import { findVoice } from '../../omni/catalogue.ts';
 import type { MediaInput } from '../../omni/media.ts';
 import type { LiveSpeech } from '../../playback/LiveSpeech.ts';
@@ -40,9 +39,9 @@ export async function respond(request: ChatRequest, sink: MessageSink, services:
   const canSpeak = !request.thinking;
   let speech: LiveSpeech | undefined;
   if (canSpeak && request.speakInVoice && request.guildId) speech = await services.voice.speechFor(request.guildId, request.askerVoiceChannelId);
-  const collect = canSpeak && request.wantVoiceMessage;
-  const chunks: Int16Array[] = [];
-  const voice = speech || collect ? voiceFor(services, request.userId, request.guildId) : undefined;
+  const recorder = canSpeak && request.wantVoiceMessage ? new VoiceMessageEncoder() : undefined;
+  let spokenSamples = 0;
+  const voice = speech || recorder ? voiceFor(services, request.userId, request.guildId) : undefined;
   let text: string;
   try {
     text = await answerInChat(
@@ -58,15 +57,17 @@ export async function respond(request: ChatRequest, sink: MessageSink, services:
       services,
       (pcm) => {
         speech?.push(pcm);
-        if (collect) chunks.push(pcm);
+        recorder?.push(pcm);
+        spokenSamples += pcm.length;
       },
     );
   } catch (error) {
     speech?.stop();
+    recorder?.discard();
     throw error;
   }
   // The text is complete; the voice channel may still be hearing the end of it.
   void speech?.end().catch((error: unknown) => services.log.warn({ err: error }, 'spoken chat answer failed'));
-  const audio = concatSamples(chunks);
-  return audio.length > 0 ? { text, voiceMessage: encodeVoiceMessage(audio) } : { text };
+  const voiceMessage = recorder?.finish();
+  return voiceMessage && spokenSamples > 0 ? { text, voiceMessage } : { text };
 }
