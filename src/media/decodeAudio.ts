@@ -1,8 +1,10 @@
 /**
  * Audio files to 16 kHz mono for the model, without ffmpeg: WAV (our own reader), Ogg Opus (Discord voice
  * messages; our Ogg demuxer + the Opus codec the voice path already uses) and MP3 (mpg123 compiled to WASM).
- * Decoding streams through the resampler, so a long file never sits in memory at 48 kHz.
+ * Decoding streams through the resampler, so a long file never sits in memory at 48 kHz, and yields to the
+ * event loop about every second of audio, so a long file never stalls voice playback in other guilds.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { MPEGDecoder } from 'mpg123-decoder';
 import { InvalidInputError } from '../errors.ts';
 import { concatSamples } from '../audio/pcm.ts';
@@ -29,7 +31,7 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
       samples = decodeWavFile(bytes, name);
       break;
     case 'ogg-opus':
-      samples = decodeOggOpus(bytes, name);
+      samples = await decodeOggOpus(bytes, name);
       break;
     case 'mp3':
       samples = await decodeMp3(bytes, name);
@@ -65,6 +67,9 @@ interface OpusHead {
   readonly mappingFamily: number;
 }
 
+/** About a second of 20 ms packets: ~7 ms of decoding between chances for other work to run. */
+const PACKETS_BETWEEN_YIELDS = 50;
+
 function readOpusHead(packet: Uint8Array | undefined, name: string): OpusHead {
   if (!packet || packet.length < 19 || Buffer.from(packet.subarray(0, 8)).toString('latin1') !== 'OpusHead') {
     throw new InvalidInputError(`${name} is damaged: its Opus header is missing.`);
@@ -75,7 +80,7 @@ function readOpusHead(packet: Uint8Array | undefined, name: string): OpusHead {
   return { channels: packet[9]!, preSkip: view.getUint16(10, true), gainDb: view.getInt16(16, true) / 256, mappingFamily: packet[18]! };
 }
 
-function decodeOggOpus(bytes: Uint8Array, name: string): Int16Array {
+async function decodeOggOpus(bytes: Uint8Array, name: string): Promise<Int16Array> {
   let stream: ReturnType<typeof readOggStream>;
   try {
     stream = readOggStream(bytes);
@@ -97,7 +102,8 @@ function decodeOggOpus(bytes: Uint8Array, name: string): Int16Array {
   let skip = head.preSkip;
   let kept = 0;
   try {
-    for (const packet of stream.packets.slice(2)) {
+    for (const [index, packet] of stream.packets.slice(2).entries()) {
+      if (index % PACKETS_BETWEEN_YIELDS === PACKETS_BETWEEN_YIELDS - 1) await yieldToEventLoop();
       let pcm: Int16Array;
       try {
         pcm = decoder.decode(packet);
@@ -123,8 +129,8 @@ function decodeOggOpus(bytes: Uint8Array, name: string): Int16Array {
 
 // ---- MP3 --------------------------------------------------------------------------------------------
 
-/** Bytes handed to the MP3 decoder at a time, so its output stays small. */
-const MP3_CHUNK_BYTES = 64 * 1024;
+/** Bytes handed to the MP3 decoder at a time (about 2 s at 64 kbit/s), so its output and each blocking step stay small. */
+const MP3_CHUNK_BYTES = 16 * 1024;
 
 async function decodeMp3(bytes: Uint8Array, name: string): Promise<Int16Array> {
   const decoder = new MPEGDecoder();
@@ -133,6 +139,7 @@ async function decodeMp3(bytes: Uint8Array, name: string): Promise<Int16Array> {
   let resampler: Resampler | undefined;
   try {
     for (let at = 0; at < bytes.length; at += MP3_CHUNK_BYTES) {
+      if (at > 0) await yieldToEventLoop();
       const decoded = decoder.decode(bytes.subarray(at, at + MP3_CHUNK_BYTES));
       if (decoded.samplesDecoded === 0) continue;
       if (resampler && resampler.fromRate !== decoded.sampleRate) {

@@ -48,3 +48,19 @@ test('encoding as the reply streams in gives the same file as encoding it at the
   assert.ok(result.ogg.equals(whole.ogg));
   assert.equal(result.waveform, whole.waveform);
 });
+
+test('decoding a long voice message lets other work run in between (no long event-loop stall)', async () => {
+  const long = encodeVoiceMessage(sine({ frequency: 200, sampleRate: 24_000, seconds: 8, amplitude: 0.3 }));
+  let ticks = 0;
+  let running = true;
+  const tick = (): void => {
+    ticks++;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const decoded = await decodeAudio(long.ogg, 'long.ogg');
+  running = false;
+  assert.ok(Math.abs(decoded.seconds - 8) < 0.01);
+  // About one chance per second of audio.
+  assert.ok(ticks >= 7, `other work ran ${ticks} times during the decode`);
+});
