@@ -51,3 +51,9 @@ test('after all that, a good image is still described', async () => {
   await sim.user('bob').post({ content: `${sim.botMention}`, attachments: [{ name: 'ok.png', data: makePng(48, 48) }] });
   assert.equal((await sim.messageSettles(await first, (m) => /gradient\.$/.test(m.content ?? ''))).content, 'A small gradient.');
 });
+
+test('without the Message Content intent, /describe-channel on explains what the owner must enable', async () => {
+  const { sim } = world;
+  const reply = await (await sim.user('alice').slash('describe-channel', { state: 'on' })).reply();
+  assert.match(reply.content ?? '', /enable the Message Content intent .* DISCORD_MESSAGE_CONTENT=on/);
+});
