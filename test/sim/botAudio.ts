@@ -17,6 +17,10 @@ export interface BotPacket {
   readonly timestamp: number;
   readonly ssrc: number;
   readonly silence: boolean;
+  /** True when the frame came end-to-end encrypted (DAVE) and was decrypted with the bot's sender key. */
+  readonly e2ee: boolean;
+  /** The frame as carried inside the transport encryption (the DAVE frame when `e2ee`). */
+  readonly wire: Buffer;
 }
 
 /** A continuous burst of the bot's audio. */
@@ -49,10 +53,10 @@ export class BotAudio {
     this.endAfterMs = endAfterMs;
   }
 
-  /** Records a decrypted packet. */
-  onPacket(rtp: OpenedRtp, at: number): void {
+  /** Records a decrypted packet (`dave`: how it looked before end-to-end decryption). */
+  onPacket(rtp: OpenedRtp, at: number, dave: { readonly e2ee: boolean; readonly wire: Buffer } = { e2ee: false, wire: rtp.payload }): void {
     const silence = rtp.payload.equals(SILENCE_FRAME);
-    const packet: BotPacket = { at, sequence: rtp.sequence, timestamp: rtp.timestamp, ssrc: rtp.ssrc, silence };
+    const packet: BotPacket = { at, sequence: rtp.sequence, timestamp: rtp.timestamp, ssrc: rtp.ssrc, silence, ...dave };
     this.packets.push(packet);
     if (silence) return this.endBurst();
     if (!this.decoder || this.decoderSsrc !== rtp.ssrc) {

@@ -29,6 +29,8 @@ import { SimUser } from './user.ts';
 import type { SimCore } from './user.ts';
 import { VOICE_HEARTBEAT_MS, VoiceServer } from './voice.ts';
 import type { VoiceSession } from './voice.ts';
+import type { DaveCall } from './dave/call.ts';
+import type { GroupState } from './dave/delivery.ts';
 import { CHANNEL_TEXT, CHANNEL_VOICE, DEFAULT_GUILDS, INTENTS, World } from './world.ts';
 import type { GuildRecord, GuildSpec } from './world.ts';
 
@@ -41,6 +43,11 @@ export interface SimulatorOptions {
   readonly heartbeatMs?: { readonly gateway?: number; readonly voice?: number };
   /** Protocol log; default writes to stderr when SIM_VERBOSE is set. */
   readonly log?: (line: string) => void;
+  /**
+   * DAVE end-to-end encryption (protocol version 1), as Discord requires: the voice server acts as MLS
+   * delivery service and simulated users are DAVE members (see dave/). Default false: version 0.
+   */
+  readonly dave?: boolean;
 }
 
 /** Starts every server on loopback (and trusts the test CA in this process). */
@@ -92,6 +99,7 @@ export class Simulator {
       onReady: (session) => {
         for (const waiter of this.voiceReadyWaiters) waiter(session);
       },
+      dave: options.dave ?? false,
     });
     this.core = { world: this.world, clock: this.clock, cdn, gateway: this.gateway, voice: this.voice, rest: this.rest, messages, interactions };
   }
@@ -192,6 +200,21 @@ export class Simulator {
       }, timeoutMs);
       this.voiceReadyWaiters.add(waiter);
     });
+  }
+
+  /** The DAVE call of the bot's voice session in a guild (by name or id), when DAVE is on. */
+  daveCall(guild?: string): DaveCall | undefined {
+    return this.voice.calls.get(this.world.guild(guild).id);
+  }
+
+  /**
+   * Resolves when the DAVE group in a guild is settled: the bot and every simulated user in its channel are
+   * members of the established group and the last transition was executed.
+   */
+  async daveSettled(guild?: string, timeoutMs = 5_000): Promise<GroupState> {
+    const call = this.daveCall(guild);
+    if (!call) throw new Error(`No DAVE call in ${guild ?? 'the first guild'} (is the simulator started with dave: true and the bot in voice?)`);
+    return call.settled(timeoutMs);
   }
 
   /** Closes the bot's voice WebSocket in a guild: 1006 = dropped (resumable), 4015 resumable, 4014 = disconnected. */

@@ -1,8 +1,11 @@
 /**
  * The fake voice server: the voice gateway (WebSocket v8 over TLS) and one session per guild the bot
  * joins. Hello -> Identify -> Ready (SSRC, UDP port, modes) -> IP discovery -> Select Protocol ->
- * Session Description (aead_aes256_gcm_rtpsize, dave_protocol_version 0); heartbeats, Resume, Speaking,
- * clients connect / disconnect. Simulated users' audio goes out as encrypted RTP after their Speaking.
+ * Session Description (aead_aes256_gcm_rtpsize); heartbeats, Resume, Speaking, clients connect /
+ * disconnect. Simulated users' audio goes out as encrypted RTP after their Speaking.
+ * With `dave`, the Session Description says dave_protocol_version 1 and the session runs a DAVE call
+ * (dave/call.ts): binary ops and ops 23 / 31 go to its delivery service, users' frames are end-to-end
+ * encrypted by their DAVE clients, and the bot's frames are end-to-end decrypted before capture.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:https';
@@ -11,8 +14,11 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { BotAudio } from './botAudio.ts';
+import { DaveCall } from './dave/call.ts';
+import { DAVE_OP, DAVE_PROTOCOL_VERSION, serverFrame } from './dave/opcodes.ts';
 import { randomToken } from './ids.ts';
 import { ADVERTISED_MODES, AES_GCM_RTPSIZE, isOpusRtp, openRtp, sealRtp, SILENCE_FRAME } from './rtp.ts';
+import type { OpenedRtp } from './rtp.ts';
 import { paceFrames } from './speech.ts';
 import type { SayOptions } from './speech.ts';
 import type { UdpAddress, UdpEndpoint, VoiceUdp } from './udp.ts';
@@ -54,6 +60,10 @@ export class VoiceSession implements UdpEndpoint {
   resumes = 0;
   /** The `d` of the bot's last heartbeat: `{t, seq_ack}`. */
   lastHeartbeat: Record<string, unknown> | undefined;
+  /** The dave_protocol_version the Session Description announced. */
+  daveProtocolVersion = 0;
+  /** The DAVE call this session is part of (when the protocol version is 1). */
+  dave: DaveCall | undefined;
   private seq = 0;
   private readonly peers = new Map<string, PeerStream>();
   private readonly audio: BotAudio;
@@ -79,17 +89,32 @@ export class VoiceSession implements UdpEndpoint {
     return new Promise((resolve) => ws.send(JSON.stringify({ op, d, seq: this.seq }), () => resolve()));
   }
 
+  /** Sends a binary DAVE op (`uint16 sequence, uint8 opcode, payload`); the sequence is shared with JSON ops. */
+  sendBinary(op: number, payload: Buffer): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== ws.OPEN) return;
+    this.seq++;
+    this.log(`VOICE >> binary op ${op} (${payload.length} bytes)`);
+    ws.send(serverFrame(this.seq, op, payload));
+  }
+
   onDiscovery(from: UdpAddress): void {
     this.botAddress = from;
   }
 
   onPacket(packet: Buffer, _from: UdpAddress, at: number): void {
     if (!isOpusRtp(packet)) return this.log(`VOICE ignored a non-RTP datagram of ${packet.length} bytes`);
+    let rtp: OpenedRtp;
     try {
-      this.audio.onPacket(openRtp(packet, this.secretKey), at);
+      rtp = openRtp(packet, this.secretKey);
     } catch {
       this.audio.decryptFailures++;
+      return;
     }
+    if (!this.dave) return this.audio.onPacket(rtp, at);
+    // Under DAVE the transport payload is an end-to-end encrypted frame: a group member opens it.
+    const frame = this.dave.openBotFrame(rtp.payload);
+    if (frame) this.audio.onPacket({ ...rtp, payload: frame.opus }, at, { e2ee: frame.e2ee, wire: rtp.payload });
   }
 
   /** Streams a user's Opus frames to the bot: Speaking (op 5) first, then RTP every 20 ms. */
@@ -106,6 +131,7 @@ export class VoiceSession implements UdpEndpoint {
     const { loss = () => false, pauses = [], trailingSilence = true } = options;
     const all = trailingSilence ? [...frames, ...Array<Buffer>(5).fill(SILENCE_FRAME)] : frames;
     const stream = peer;
+    const dave = this.dave;
     // The first frame goes one frame interval after Speaking, as a client's encoder would.
     await paceFrames(all.length + 1, async (index, pausedFrames) => {
       if (index === 0) return;
@@ -113,7 +139,9 @@ export class VoiceSession implements UdpEndpoint {
       stream.timestamp = (stream.timestamp + pausedFrames * 960) >>> 0;
       if (!loss(frame) || frame >= frames.length) {
         stream.nonce = (stream.nonce + 1) >>> 0;
-        const packet = sealRtp(stream, all[frame]!, this.secretKey, stream.nonce);
+        // The user's client encrypts end to end first (when in a DAVE call), then the transport encrypts.
+        const opus = dave ? dave.encryptFrom(userId, all[frame]!) : all[frame]!;
+        const packet = sealRtp(stream, opus, this.secretKey, stream.nonce);
         // The tag sits just before the 4-byte nonce at the end; flipping a bit there fails authentication.
         if (options.corrupt?.(frame)) packet[packet.length - 5]! ^= 0xff;
         await this.udp.send(packet, to);
@@ -126,10 +154,15 @@ export class VoiceSession implements UdpEndpoint {
 
   /** Tells the bot users joined (op 11) or one left (op 13) its channel. */
   clientsConnected(userIds: readonly string[]): Promise<void> {
-    return userIds.length ? this.send(OP.clientsConnect, { user_ids: userIds }) : Promise.resolve();
+    if (!userIds.length) return Promise.resolve();
+    const sent = this.send(OP.clientsConnect, { user_ids: userIds });
+    // Their clients join the DAVE call too (after op 11, so the bot recognises them in add proposals).
+    for (const id of userIds) this.dave?.addUser(id);
+    return sent;
   }
 
   clientDisconnected(userId: string): Promise<void> {
+    this.dave?.removeUser(userId);
     return this.send(OP.clientDisconnect, { user_id: userId });
   }
 }
@@ -146,12 +179,16 @@ export interface VoiceServerDeps {
   readonly usersIn: (guildId: string, channelId: string) => string[];
   /** Called when a session becomes ready (Session Description sent) or resumes. */
   readonly onReady: (session: VoiceSession) => void;
+  /** Speak DAVE (protocol version 1) with clients that offer it, and refuse those that do not (4017). */
+  readonly dave: boolean;
 }
 
 /** The voice gateway (wss://127.0.0.1:PORT) and its sessions. */
 export class VoiceServer {
   /** Current session per guild id. */
   readonly sessions = new Map<string, VoiceSession>();
+  /** The DAVE call per guild id (it outlives a session when the bot reconnects to the same channel). */
+  readonly calls = new Map<string, DaveCall>();
   private readonly grants = new Map<string, VoiceGrant>();
   private readonly deps: VoiceServerDeps;
   private readonly https: Server;
@@ -184,6 +221,8 @@ export class VoiceServer {
   end(guildId: string, code: number): void {
     const session = this.sessions.get(guildId);
     this.grants.delete(guildId);
+    this.calls.get(guildId)?.close();
+    this.calls.delete(guildId);
     if (!session) return;
     this.sessions.delete(guildId);
     this.deps.udp.unregister(session.ssrc);
@@ -212,7 +251,10 @@ export class VoiceServer {
     let session: VoiceSession | undefined;
     ws.send(JSON.stringify({ op: OP.hello, d: { v: 8, heartbeat_interval: this.deps.heartbeatMs } }));
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return log(`VOICE << binary message of ${(data as Buffer).length} bytes ignored (DAVE is not simulated)`);
+      if (isBinary) {
+        if (session?.dave) return session.dave.fromBot(data as Buffer);
+        return log(`VOICE << binary message of ${(data as Buffer).length} bytes ignored (no DAVE call)`);
+      }
       const { op, d = {} } = JSON.parse(data.toString()) as { op: number; d?: Record<string, unknown> };
       if (op !== OP.heartbeat) log(`VOICE << op ${op}`);
       switch (op) {
@@ -233,6 +275,11 @@ export class VoiceServer {
         case OP.speaking:
           if (session) this.deps.audioFor(session.grant.guildId).onSpeaking(Number(d['speaking'] ?? 0) !== 0);
           return;
+        case DAVE_OP.readyForTransition:
+        case DAVE_OP.invalidCommitWelcome:
+          if (session?.dave) session.dave.fromBotJson(op, d);
+          else log(`VOICE << DAVE op ${op} without a DAVE call`);
+          return;
         default:
           log(`VOICE << unhandled op ${op}`);
       }
@@ -247,6 +294,11 @@ export class VoiceServer {
     const grant = this.grants.get(String(d['server_id']));
     if (!grant || d['token'] !== grant.token || d['user_id'] !== grant.userId || d['session_id'] !== grant.sessionId) {
       ws.close(4004, 'Authentication failed.');
+      return undefined;
+    }
+    if (this.deps.dave && Number(d['max_dave_protocol_version'] ?? 0) < DAVE_PROTOCOL_VERSION) {
+      // What Discord does since DAVE became mandatory.
+      ws.close(4017, 'E2EE/DAVE protocol required.');
       return undefined;
     }
     const previous = this.sessions.get(grant.guildId);
@@ -266,17 +318,34 @@ export class VoiceServer {
       return;
     }
     session.mode = AES_GCM_RTPSIZE;
-    await session.send(OP.sessionDescription, {
+    session.daveProtocolVersion = this.deps.dave ? DAVE_PROTOCOL_VERSION : 0;
+    const described = session.send(OP.sessionDescription, {
       audio_codec: 'opus',
       video_codec: 'H264',
       media_session_id: randomToken(16),
       mode: session.mode,
       secret_key: [...session.secretKey],
-      dave_protocol_version: 0,
+      dave_protocol_version: session.daveProtocolVersion,
     });
+    // In the same tick, so the bot's key package (its answer to op 4) finds it in the call.
+    if (session.daveProtocolVersion) this.joinCall(session);
+    await described;
     session.ready = true;
     await session.clientsConnected(this.deps.usersIn(session.grant.guildId, session.grant.channelId));
     this.deps.onReady(session);
+  }
+
+  /** The bot's session joins its channel's DAVE call (a new one, or the one it had before reconnecting). */
+  private joinCall(session: VoiceSession): void {
+    const { guildId, channelId, userId } = session.grant;
+    let call = this.calls.get(guildId);
+    if (call?.channelId !== channelId) {
+      call?.close();
+      call = new DaveCall({ channelId, botUserId: userId, log: this.deps.log });
+      this.calls.set(guildId, call);
+    }
+    session.dave = call;
+    call.connectBot({ userId, binary: (op, payload) => session.sendBinary(op, payload), json: (op, d) => void session.send(op, d) });
   }
 
   private resume(ws: WebSocket, d: Record<string, unknown>): VoiceSession | undefined {

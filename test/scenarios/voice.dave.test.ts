@@ -1,0 +1,101 @@
+// Scenario 1 with DAVE end-to-end encryption on (as Discord requires): the simulated voice server answers
+// dave_protocol_version 1 and acts as the MLS delivery service, Alice is a DAVE member through davey.
+// The assertions of voice.turn.test.ts hold unchanged, plus proof that DAVE carried the audio both ways:
+// the group formed (epoch 1, bot + Alice, same voice privacy code on both sides), Alice's frames were
+// encrypted end to end, and every frame of the bot's reply was a DAVE frame that plain Opus cannot play.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { getVoiceConnection } from '@discordjs/voice';
+import { OpusDecodeError, OpusDecoder } from '../../src/audio/opus.ts';
+import { dominantFrequency } from '../audio/signal.ts';
+import { hasDaveMarker } from '../sim/dave/member.ts';
+import type { BotPacket } from '../sim/botAudio.ts';
+import { startWorld, type World } from './world.ts';
+import { alignedCorrelation, leftChannel, longestPacketGapMs, speechExtentMs, speechFixture } from './support.ts';
+
+let world: World;
+before(async () => {
+  world = await startWorld({ sim: { dave: true } });
+});
+after(() => world.close());
+
+/** Decodes frames as if they were plain Opus; returns the left channel of what could be decoded. */
+function decodeAsPlainOpus(packets: readonly BotPacket[]): { left: Int16Array; failures: number } {
+  const decoder = new OpusDecoder();
+  const left: number[] = [];
+  let failures = 0;
+  for (const packet of packets) {
+    try {
+      const pcm = decoder.decode(packet.wire);
+      for (let i = 0; i < pcm.length; i += 2) left.push(pcm[i]!);
+    } catch (error) {
+      if (!(error instanceof OpusDecodeError)) throw error;
+      failures++;
+    }
+  }
+  decoder.destroy();
+  return { left: Int16Array.from(left), failures };
+}
+
+test('with DAVE on, Alice speaks after /join and hears the model reply in the channel', async () => {
+  const { sim, fake, config } = world;
+  const alice = sim.user('alice');
+  await alice.joinVoice('General');
+  const joined = await (await alice.slash('join')).reply({ matching: (m) => /Joined/.test(m.content ?? '') });
+  assert.match(joined.content ?? '', /Joined General/);
+  const session = sim.voice.sessions.get(sim.guild().id)!;
+  assert.equal(session.identify['max_dave_protocol_version'], 1);
+  assert.equal(session.daveProtocolVersion, 1, 'the voice server chose DAVE');
+
+  // The group: created by one member's commit, the other welcomed, transition 1 executed.
+  const group = await sim.daveSettled();
+  assert.equal(group.epoch, 1n);
+  assert.deepEqual([...group.members].sort(), [sim.botUserId, alice.id].sort());
+  const call = sim.daveCall()!;
+  const member = call.members.get(alice.id)!;
+  assert.ok(getVoiceConnection(sim.guild().id)?.voicePrivacyCode, 'the bot has a voice privacy code');
+  assert.equal(getVoiceConnection(sim.guild().id)?.voicePrivacyCode, member.session.voicePrivacyCode, 'the bot and Alice share the epoch');
+
+  fake.script({ text: 'Sure, take your time.', audio: { toneHz: 440, seconds: 2 } });
+  const speech = speechFixture('en_pauses');
+  const requestSeen = fake.nextRequest();
+  const replyHeard = sim.botAudio.nextUtterance(20_000);
+  const encryptedBefore = member.encrypted;
+  await alice.say(speech.path);
+
+  const request = await requestSeen;
+  const reply = await replyHeard;
+  const firstAudioAt = await request.firstAudioAt;
+
+  // What the model received (checked after the reply, so heavy maths cannot stall playback in this process).
+  assert.equal(request.audioInputs.length, 1);
+  const [sent] = request.audioInputs;
+  assert.equal(sent!.sampleRate, 16_000);
+  assert.equal(sent!.channels, 1);
+  const [onset, offset] = speechExtentMs(sent!.samples);
+  assert.ok(Math.abs(offset - onset - speech.spokenMs) <= 150, `spoken part ${offset - onset} ms vs ${speech.spokenMs} ms`);
+  const { correlation } = alignedCorrelation(sent!.samples, speech.samples);
+  assert.ok(correlation > 0.8, `correlation with the source ${correlation.toFixed(3)}`);
+  assert.ok(request.texts.some((text) => text.includes('Alice')), `text parts: ${request.texts.join(' | ')}`);
+  assert.equal(request.voice, 'Cherry');
+  // ... and it came end to end encrypted: the bot could only have decoded it through its DAVE session.
+  assert.ok(member.encrypted - encryptedBefore >= Math.floor(speech.spokenMs / 20), `${member.encrypted - encryptedBefore} frames encrypted by Alice's client`);
+
+  // What the channel heard (after end-to-end decryption by Alice's client).
+  const pcm = leftChannel(reply);
+  assert.ok(Math.abs(dominantFrequency(pcm, 48_000) - 440) <= 4.4, 'same pitch as the model sent');
+  assert.ok(Math.abs(pcm.length / 48_000 - 2) <= 0.06, `played ${pcm.length / 48_000} s of 2 s`);
+  assert.ok(longestPacketGapMs(reply) <= 40, `gap of ${longestPacketGapMs(reply)} ms`);
+  const delay = reply.startedAt - firstAudioAt!;
+  assert.ok(delay <= 100 + config.voice.jitterBufferMs, `first packet ${delay.toFixed(0)} ms after the model's first audio`);
+
+  // DAVE on the wire: every reply frame ends with the 0xFAFA marker and opened only with the bot's sender key;
+  // read as plain Opus the same bytes do not give the reply back.
+  assert.ok(reply.packets.every((p) => p.e2ee && hasDaveMarker(p.wire)), 'every reply frame was a DAVE frame');
+  const plain = decodeAsPlainOpus(reply.packets);
+  const plainPitch = plain.left.length ? dominantFrequency(plain.left, 48_000) : 0;
+  assert.ok(plain.failures > 0 || Math.abs(plainPitch - 440) > 20, `read as plain Opus: ${plain.failures} failures, pitch ${plainPitch.toFixed(1)} Hz`);
+  assert.equal(call.botDecryptFailures, 0);
+  assert.equal(call.ds.rejectedCommits, 0);
+  assert.deepEqual(call.errors, []);
+});
