@@ -20,11 +20,13 @@ const bot = createBot(config, log, createSpeechDetector);
 const send = (message: object): void => void process.send!(message);
 
 let window: { cpu: NodeJS.CpuUsage; at: number; histogram: IntervalHistogram } | undefined;
-const ms = (ns: number): number => Number((ns / 1e6).toFixed(2));
+/** Sampling interval of the delay histogram; Node records whole intervals, so the delay is the excess over it. */
+const RESOLUTION_MS = 10;
+const ms = (ns: number): number => Number(Math.max(0, ns / 1e6 - RESOLUTION_MS).toFixed(2));
 
 process.on('message', (message: { type: string }) => {
   if (message.type === 'start') {
-    const histogram = monitorEventLoopDelay({ resolution: 10 });
+    const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     histogram.enable();
     window = { cpu: process.cpuUsage(), at: performance.now(), histogram };
   } else if (message.type === 'stop' && window) {
