@@ -1,38 +1,48 @@
 /**
- * Synchronous Opus decode/encode at Discord's format: 48 kHz, stereo, 20 ms frames.
+ * Synchronous Opus decode/encode at Discord's format: 48 kHz, stereo, 20 ms frames, and the encoder as a
+ * stream for playback (@discordjs/voice then plays our Opus packets as they are).
  *
- * The codec comes through prism-media: the native `@discordjs/opus` when it is installed, else the
- * WASM `opusscript` (a dependency).
+ * The codec is the native `@discordjs/opus` when it is installed, else the WASM build that ships in
+ * `opusscript` (a dependency), driven directly. opusscript's own JavaScript wrapper is not used: it keeps
+ * views of the WASM heap made once per instance, at twice the allocated address, so with more than about 17
+ * codecs alive in one process a new codec's views fall past the end of the heap ("offset is out of bounds"
+ * on its first packet), and when the heap grows every existing view is detached. A bot in 10-20 voice
+ * channels at once crossed that line (found by `npm run bench`, scale section): one guild's reply threw
+ * inside the playback stream and the whole process died. Here every call makes its views from the heap as
+ * it is now, at the addresses malloc returned.
  * Opus state is per stream: make one decoder per speaker and `destroy()` it when they leave.
  */
-import prism from 'prism-media';
-import { bytesFromInt16, int16FromBytes } from './pcm.ts';
+import { createRequire } from 'node:module';
+import { Transform, type TransformCallback } from 'node:stream';
+import { int16FromBytes } from './pcm.ts';
 
 /** Opus runs at 48 kHz here, like Discord. */
 export const OPUS_SAMPLE_RATE = 48_000;
 export const OPUS_CHANNELS = 2;
 /** Samples per channel in one 20 ms frame. */
 export const OPUS_FRAME_SAMPLES = 960;
-/** Largest Opus packet (3 frames of 1275 bytes, RFC 6716); opusscript's input buffer is this size. */
+/** Largest Opus packet (3 frames of 1275 bytes, RFC 6716). */
 const MAX_PACKET_BYTES = 1275 * 3;
 /** Frame sizes Opus can encode, per channel at 48 kHz: 2.5, 5, 10, 20, 40 and 60 ms. */
 const VALID_FRAME_SAMPLES = new Set([120, 240, 480, 960, 1920, 2880]);
-/** opusscript's OPUS_APPLICATION_AUDIO; @discordjs/opus uses it by default. */
+/** Longest frame, per channel (60 ms). */
+const MAX_FRAME_SAMPLES = 2880;
+/** OPUS_APPLICATION_AUDIO, what @discordjs/opus and prism-media use by default. */
 const APPLICATION_AUDIO = 2049;
 
 /** Which Opus library is in use. */
 export type OpusBackendName = '@discordjs/opus' | 'opusscript';
 
-/** The part of both libraries' codec object we use (prism-media calls the same methods). */
+/** One codec instance (encoder and decoder state), whichever library provides it. */
 interface OpusCodec {
-  encode(pcm: Buffer, frameSize: number): Buffer;
-  decode(packet: Buffer, frameSize: number | null): Buffer;
-  /** opusscript only: frees the WASM memory. */
-  delete?(): void;
+  /** Interleaved Int16 frame in, one packet out. */
+  encode(frame: Int16Array, frameSamples: number): Buffer;
+  /** One packet in, interleaved Int16 out; throws on a corrupt packet. */
+  decode(packet: Buffer): Int16Array;
+  free(): void;
 }
-type OpusCodecClass = new (rate: number, channels: number, application?: number) => OpusCodec;
 
-/** A packet the decoder rejected; skip it and keep using the same decoder. */
+/** A corrupt packet: skip it and keep using the same decoder. */
 export class OpusDecodeError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -40,19 +50,84 @@ export class OpusDecodeError extends Error {
   }
 }
 
-let loaded: { readonly name: OpusBackendName; readonly Codec: OpusCodecClass } | undefined;
+const require = createRequire(import.meta.url);
 
-/**
- * The codec class prism-media picked (the same one @discordjs/voice encodes with): prism tries the native
- * `@discordjs/opus` first and falls back to `opusscript`; a missing native module is never an error.
- */
-function loadBackend(): { readonly name: OpusBackendName; readonly Codec: OpusCodecClass } {
+/** The native module's codec class (encode/decode of s16le Buffers). */
+interface NativeOpus {
+  OpusEncoder: new (rate: number, channels: number) => { encode(pcm: Buffer): Buffer; decode(packet: Buffer): Buffer };
+}
+
+/** The Emscripten module inside opusscript: libopus with a small C++ handler class (embind). */
+interface OpusWasmModule {
+  readonly HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  OpusScriptHandler: (new (rate: number, channels: number, application: number) => OpusWasmHandler) & { destroy_handler?(handler: OpusWasmHandler): void };
+}
+interface OpusWasmHandler {
+  /** Encodes `frameSize` samples per channel of Int16 at `input` (with `spreadBytes` 0, no byte unpacking). */
+  _encode(input: number, spreadBytes: number, output: number, frameSize: number): number;
+  /** Decodes into `output` as one 16-bit slot per byte (low byte, high byte); returns samples per channel. */
+  _decode(input: number, bytes: number, output: number): number;
+  delete?(): void;
+}
+
+function nativeCodec(module: NativeOpus): OpusCodec {
+  const codec = new module.OpusEncoder(OPUS_SAMPLE_RATE, OPUS_CHANNELS);
+  return {
+    encode: (frame) => codec.encode(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)),
+    decode: (packet) => int16FromBytes(codec.decode(packet)),
+    free: () => {},
+  };
+}
+
+function wasmCodec(module: OpusWasmModule): OpusCodec {
+  const handler = new module.OpusScriptHandler(OPUS_SAMPLE_RATE, OPUS_CHANNELS, APPLICATION_AUDIO);
+  const pcmBytes = MAX_FRAME_SAMPLES * OPUS_CHANNELS * 2;
+  const pcmIn = module._malloc(pcmBytes);
+  const packetOut = module._malloc(MAX_PACKET_BYTES);
+  const packetIn = module._malloc(MAX_PACKET_BYTES);
+  // The handler writes each output byte into its own 16-bit slot.
+  const pcmOut = module._malloc(pcmBytes * 2);
+  return {
+    encode(frame, frameSamples) {
+      // Views are made per call: a heap that grew since the last call has a new buffer.
+      new Int16Array(module.HEAPU8.buffer, pcmIn, frame.length).set(frame);
+      const length = handler._encode(pcmIn, 0, packetOut, frameSamples);
+      if (length < 0) throw new Error(`Opus encode failed (error ${length})`);
+      return Buffer.from(module.HEAPU8.subarray(packetOut, packetOut + length));
+    },
+    decode(packet) {
+      module.HEAPU8.set(packet, packetIn);
+      const samplesPerChannel = handler._decode(packetIn, packet.length, pcmOut);
+      if (samplesPerChannel < 0) throw new Error(`libopus error ${samplesPerChannel}`);
+      const count = samplesPerChannel * OPUS_CHANNELS;
+      const slots = new Uint8Array(module.HEAPU8.buffer, pcmOut, count * 4);
+      const out = new Int16Array(count);
+      for (let i = 0; i < count; i++) out[i] = slots[4 * i]! | (slots[4 * i + 2]! << 8);
+      return out;
+    },
+    free() {
+      if (module.OpusScriptHandler.destroy_handler) module.OpusScriptHandler.destroy_handler(handler);
+      else handler.delete?.();
+      for (const pointer of [pcmIn, packetOut, packetIn, pcmOut]) module._free(pointer);
+    },
+  };
+}
+
+let loaded: { readonly name: OpusBackendName; readonly create: () => OpusCodec } | undefined;
+
+/** The native module when it is installed and loads, else opusscript's WASM; a missing native module is never an error. */
+function loadBackend(): { readonly name: OpusBackendName; readonly create: () => OpusCodec } {
   if (loaded) return loaded;
-  const probe = new prism.opus.Decoder({ rate: OPUS_SAMPLE_RATE, channels: OPUS_CHANNELS, frameSize: OPUS_FRAME_SAMPLES });
-  const codec = probe.encoder as OpusCodec;
-  const name = prism.opus.Decoder.type === '@discordjs/opus' ? '@discordjs/opus' : 'opusscript';
-  loaded = { name, Codec: codec.constructor as OpusCodecClass };
-  probe.destroy(); // frees the probe's codec too
+  try {
+    const native = require('@discordjs/opus') as NativeOpus;
+    loaded = { name: '@discordjs/opus', create: () => nativeCodec(native) };
+  } catch {
+    // The factory instantiates the module synchronously (opusscript's own wrapper relies on that too).
+    const module = (require('opusscript/build/opusscript_native_wasm.js') as () => OpusWasmModule)();
+    loaded = { name: 'opusscript', create: () => wasmCodec(module) };
+  }
   return loaded;
 }
 
@@ -64,22 +139,19 @@ export function opusBackend(): OpusBackendName {
 /** Base for the encoder and decoder: owns one codec instance and frees it once. */
 class OpusCodecHandle {
   private codec: OpusCodec | undefined;
-  private readonly backend: OpusBackendName;
 
   constructor() {
-    const { name, Codec } = loadBackend();
-    this.backend = name;
-    this.codec = new Codec(OPUS_SAMPLE_RATE, OPUS_CHANNELS, APPLICATION_AUDIO);
+    this.codec = loadBackend().create();
   }
 
-  protected use(): { readonly codec: OpusCodec; readonly backend: OpusBackendName } {
+  protected use(): OpusCodec {
     if (!this.codec) throw new Error('This Opus codec was destroyed');
-    return { codec: this.codec, backend: this.backend };
+    return this.codec;
   }
 
-  /** Frees the codec (the WASM heap memory, for opusscript). Safe to call twice. */
+  /** Frees the codec (its WASM heap memory, for opusscript). Safe to call twice. */
   destroy(): void {
-    this.codec?.delete?.();
+    this.codec?.free();
     this.codec = undefined;
   }
 }
@@ -88,18 +160,15 @@ class OpusCodecHandle {
 export class OpusDecoder extends OpusCodecHandle {
   /** Decodes one packet (20 ms from Discord gives 1920 samples); throws `OpusDecodeError` if it is corrupt. */
   decode(packet: Uint8Array): Int16Array {
-    const { codec, backend } = this.use();
+    const codec = this.use();
     if (packet.length === 0) throw new OpusDecodeError('Empty Opus packet');
     if (packet.length > MAX_PACKET_BYTES) throw new OpusDecodeError(`Opus packet of ${packet.length} bytes is larger than the ${MAX_PACKET_BYTES}-byte maximum`);
     const input = Buffer.isBuffer(packet) ? packet : Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
-    let pcm: Buffer;
     try {
-      // Called as prism-media does: opusscript takes null, the native module a frame size.
-      pcm = codec.decode(input, backend === 'opusscript' ? null : OPUS_FRAME_SAMPLES);
+      return codec.decode(input);
     } catch (error) {
       throw new OpusDecodeError(`Corrupt Opus packet (${packet.length} bytes): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-    return int16FromBytes(pcm);
   }
 }
 
@@ -107,11 +176,52 @@ export class OpusDecoder extends OpusCodecHandle {
 export class OpusEncoder extends OpusCodecHandle {
   /** Encodes one frame (normally 20 ms = 1920 interleaved samples) to one packet. */
   encode(frame: Int16Array): Buffer {
-    const { codec } = this.use();
+    const codec = this.use();
     const frameSamples = frame.length / OPUS_CHANNELS;
     if (!VALID_FRAME_SAMPLES.has(frameSamples)) {
       throw new RangeError(`An Opus frame must be 2.5-60 ms of stereo audio (e.g. ${OPUS_FRAME_SAMPLES * OPUS_CHANNELS} samples), got ${frame.length} samples`);
     }
-    return codec.encode(bytesFromInt16(frame), frameSamples);
+    return codec.encode(frame, frameSamples);
+  }
+}
+
+const FRAME_BYTES = OPUS_FRAME_SAMPLES * OPUS_CHANNELS * 2;
+
+/**
+ * s16le 48 kHz stereo bytes in, one 20 ms Opus packet per chunk out (object mode), for
+ * `createAudioResource(stream, { inputType: StreamType.Opus })`. A partial last frame is dropped, as
+ * @discordjs/voice's own encoder does; the codec is freed when the stream ends or is destroyed.
+ */
+export class OpusEncoderStream extends Transform {
+  readonly #encoder = new OpusEncoder();
+  #pending: Buffer = Buffer.alloc(0);
+
+  constructor() {
+    super({ readableObjectMode: true });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const bytes = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
+    let offset = 0;
+    try {
+      for (; offset + FRAME_BYTES <= bytes.length; offset += FRAME_BYTES) {
+        this.push(this.#encoder.encode(int16FromBytes(bytes.subarray(offset, offset + FRAME_BYTES))));
+      }
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    this.#pending = Buffer.from(bytes.subarray(offset));
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.#encoder.destroy();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#encoder.destroy();
+    callback(error);
   }
 }

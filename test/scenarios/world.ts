@@ -9,6 +9,7 @@ import { createBot, type Bot, type BotConfig } from '../../src/bot.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createSpeechDetector } from '../../src/receive/detector.ts';
+import type { SpeechDetector } from '../../src/receive/SpeakerListener.ts';
 import { startFakeOmni, type FakeOmni } from '../fakes/omni/server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../sim/simulator.ts';
 import { trustSimCA } from '../sim/tls.ts';
@@ -27,6 +28,8 @@ export interface WorldOptions {
   readonly sim?: SimulatorOptions;
   /** Extra environment settings for the bot (e.g. SILENCE_MS). */
   readonly env?: Readonly<Record<string, string>>;
+  /** The bot's speech detector per speaker (default the product's); benchmarks wrap it to time detections. */
+  readonly createDetector?: (config: BotConfig) => SpeechDetector;
 }
 
 /** The environment the bot would get from `.env` in this world. */
@@ -52,7 +55,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const loaded = loadConfig(env, { discord: true, omni: true });
   const config: BotConfig = { ...loaded, discord: loaded.discord!, omni: loaded.omni! };
   const log = createLogger(config.logLevel);
-  let bot = createBot(config, log, createSpeechDetector);
+  const createDetector = options.createDetector ?? createSpeechDetector;
+  let bot = createBot(config, log, createDetector);
   await bot.start();
   return {
     sim, fake, config,
@@ -61,7 +65,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     },
     async restartBot() {
       await bot.stop();
-      bot = createBot(config, log, createSpeechDetector);
+      bot = createBot(config, log, createDetector);
       await bot.start();
       return bot;
     },

@@ -48,9 +48,16 @@ export class BotAudio {
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly audioWaiters: Array<(packet: BotPacket) => void> = [];
 
-  /** `endAfterMs`: a pause in packets this long ends an utterance. */
-  constructor(endAfterMs: number) {
+  private readonly decode: boolean;
+
+  /**
+   * `endAfterMs`: a pause in packets this long ends an utterance. `decode` false records packets only
+   * (utterances then have empty `pcm`), for load tests where decoding every reply would cost the simulator
+   * more than the bot.
+   */
+  constructor(endAfterMs: number, decode = true) {
     this.endAfterMs = endAfterMs;
+    this.decode = decode;
   }
 
   /** Records a decrypted packet (`dave`: how it looked before end-to-end decryption). */
@@ -59,6 +66,7 @@ export class BotAudio {
     const packet: BotPacket = { at, sequence: rtp.sequence, timestamp: rtp.timestamp, ssrc: rtp.ssrc, silence, ...dave };
     this.packets.push(packet);
     if (silence) return this.endBurst();
+    if (!this.decode) return this.addToBurst(new Int16Array(0), packet);
     if (!this.decoder || this.decoderSsrc !== rtp.ssrc) {
       // A new voice session means a new encoder on the bot's side.
       this.decoder?.destroy();
@@ -73,6 +81,10 @@ export class BotAudio {
       this.corruptFrames++;
       return;
     }
+    this.addToBurst(pcm, packet);
+  }
+
+  private addToBurst(pcm: Int16Array, packet: BotPacket): void {
     for (const wake of this.audioWaiters.splice(0)) wake(packet);
     this.burst ??= { frames: [], packets: [] };
     this.burst.frames.push(pcm);

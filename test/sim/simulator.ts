@@ -39,6 +39,8 @@ export interface SimulatorOptions {
   readonly guilds?: readonly GuildSpec[];
   /** A pause this long in the bot's packets ends an utterance (default 200 ms). */
   readonly utteranceGapMs?: number;
+  /** Decode the bot's audio into `pcm` (default true); false records packet timing only, for load tests. */
+  readonly decodeBotAudio?: boolean;
   /** Heartbeat intervals announced in Hello (default Discord's: 41 250 ms gateway, 13 750 ms voice). */
   readonly heartbeatMs?: { readonly gateway?: number; readonly voice?: number };
   /** Protocol log; default writes to stderr when SIM_VERBOSE is set. */
@@ -77,10 +79,12 @@ export class Simulator {
   private readonly voiceReadyWaiters = new Set<(session: VoiceSession) => void>();
   private readonly log: (line: string) => void;
   private readonly utteranceGapMs: number;
+  private readonly decodeBotAudio: boolean;
 
   constructor(options: SimulatorOptions) {
     this.log = options.log ?? (process.env['SIM_VERBOSE'] ? verboseLog : () => {});
     this.utteranceGapMs = options.utteranceGapMs ?? 200;
+    this.decodeBotAudio = options.decodeBotAudio ?? true;
     this.world = new World(options.guilds ?? DEFAULT_GUILDS);
     const messages = new MessageStore();
     const interactions = new Map<string, SimInteraction>();
@@ -240,7 +244,7 @@ export class Simulator {
   private audioFor(guildId: string): BotAudio {
     let audio = this.audio.get(guildId);
     if (!audio) {
-      audio = new BotAudio(this.utteranceGapMs);
+      audio = new BotAudio(this.utteranceGapMs, this.decodeBotAudio);
       this.audio.set(guildId, audio);
     }
     return audio;

@@ -22,6 +22,8 @@ export interface SayOptions {
   readonly corrupt?: (frame: number) => boolean;
   /** Called with performance.now() as the first audio packet leaves, to time the bot's reaction. */
   readonly onFirstPacket?: (at: number) => void;
+  /** Called with each frame's index (0-based) and performance.now() as its packet leaves (lost frames are not sent). */
+  readonly onFrameSent?: (frame: number, at: number) => void;
 }
 
 /** Loads 48 kHz interleaved stereo: an Int16Array as is, or a WAV file of any rate / channel count. */

@@ -145,7 +145,9 @@ export class VoiceSession implements UdpEndpoint {
         // The tag sits just before the 4-byte nonce at the end; flipping a bit there fails authentication.
         if (options.corrupt?.(frame)) packet[packet.length - 5]! ^= 0xff;
         await this.udp.send(packet, to);
-        if (frame === 0) options.onFirstPacket?.(performance.now());
+        const at = performance.now();
+        if (frame === 0) options.onFirstPacket?.(at);
+        options.onFrameSent?.(frame, at);
       }
       stream.sequence = (stream.sequence + 1) & 0xffff;
       stream.timestamp = (stream.timestamp + 960) >>> 0;

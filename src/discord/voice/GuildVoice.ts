@@ -18,8 +18,9 @@ import {
   type AudioReceiveStream,
   type VoiceConnection,
 } from '@discordjs/voice';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import type { VoiceBasedChannel } from 'discord.js';
+import { OpusEncoderStream } from '../../audio/opus.ts';
 import { BotError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { SpeakerListener, type SpeechDetector } from '../../receive/SpeakerListener.ts';
@@ -65,7 +66,7 @@ let playbackWarm = false;
 function warmUpPlayback(): void {
   if (playbackWarm) return;
   playbackWarm = true;
-  createAudioResource(Readable.from([]), { inputType: StreamType.Raw }).playStream.destroy();
+  createAudioResource(Readable.from([]), { inputType: StreamType.Opus }).playStream.destroy();
 }
 
 interface Ear {
@@ -138,7 +139,11 @@ export class GuildVoice implements VoiceOutput {
   }
 
   play(audio: Readable): PlaybackHandle {
-    const resource = createAudioResource(audio, { inputType: StreamType.Raw });
+    // Our own encoder (see audio/opus.ts), so @discordjs/voice plays Opus packets as they are.
+    const packets = pipeline(audio, new OpusEncoderStream(), (error) => {
+      if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') this.#options.log.warn({ err: error }, 'reply encoding failed');
+    });
+    const resource = createAudioResource(packets, { inputType: StreamType.Opus });
     this.player.play(resource);
     const finished = new Promise<void>((resolve) => {
       const onState = (_old: AudioPlayerState, next: AudioPlayerState): void => {
@@ -153,6 +158,7 @@ export class GuildVoice implements VoiceOutput {
       playedMs: () => resource.playbackDuration,
       stop: () => {
         if ('resource' in this.player.state && this.player.state.resource === resource) this.player.stop(true);
+        packets.destroy();
         audio.destroy();
       },
       finished,

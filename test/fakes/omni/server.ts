@@ -127,7 +127,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
 
   async function stream(
     res: ServerResponse, parsed: ParsedRequest, model: FakeModel, reply: ScriptedReply, requestId: string,
-    signal: AbortSignal, onDrop: () => void, onFirstAudio: (at: number) => void,
+    signal: AbortSignal, onDrop: () => void, onFirstAudio: (at: number) => void, onAudioChunk: (at: number) => void,
   ) {
     const text = reply.text ?? '';
     const reasoning = parsed.enableThinking ? (reply.reasoning ?? '') : '';
@@ -144,10 +144,12 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
       dropAfterChunks: reply.dropAfterChunks,
       onDrop,
       onFirstAudio,
+      onAudioChunk,
     }, signal);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = performance.now();
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
     const clientGone = new AbortController();
@@ -176,6 +178,8 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
     } catch {
       return; // the client went away while sending
     }
+    const bodyReceivedAt = performance.now();
+    const audioChunksSentAt: number[] = [];
 
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     let body: unknown;
@@ -201,6 +205,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
     record({
       ...recordedFields(parsed), method: req.method ?? '', path, headers: recordHeaders(req), body,
       status: error?.status ?? 200, errorCode: error?.code, aborted, firstAudioAt,
+      receivedAt, bodyReceivedAt, audioChunksSentAt,
     });
 
     if (reply.firstByteDelayMs) {
@@ -217,7 +222,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
     }
     await stream(res, parsed, parsed.fakeModel, reply, requestId, clientGone.signal, () => {
       endedByFake = true;
-    }, reportFirstAudio);
+    }, reportFirstAudio, (at) => audioChunksSentAt.push(at));
   }
 
   const server = createServer((req, res) => {

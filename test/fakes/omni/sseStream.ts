@@ -34,6 +34,8 @@ export interface StreamPlan {
   readonly onDrop: () => void;
   /** Called once the first audio chunk has been handed to the socket (performance.now() time). */
   readonly onFirstAudio: (at: number) => void;
+  /** Called as each audio chunk has been handed to the socket (performance.now() time). */
+  readonly onAudioChunk?: (at: number) => void;
 }
 
 /** How a stream ended. */
@@ -139,9 +141,13 @@ export async function streamReply(res: ServerResponse, plan: StreamPlan, signal:
         if (wait > 0) await sleep(wait, undefined, { signal });
       }
       await write(res, `data: ${JSON.stringify(step.payload)}\n\n`, signal);
-      if (step.kind === 'audio' && audioIndex <= 1 && !firstAudioReported) {
-        firstAudioReported = true;
-        plan.onFirstAudio(performance.now());
+      if (step.kind === 'audio') {
+        const at = performance.now();
+        plan.onAudioChunk?.(at);
+        if (audioIndex <= 1 && !firstAudioReported) {
+          firstAudioReported = true;
+          plan.onFirstAudio(at);
+        }
       }
     }
     await write(res, 'data: [DONE]\n\n', signal);

@@ -119,4 +119,9 @@ export interface RecordedRequest {
   readonly aborted: Promise<boolean>;
   /** performance.now() when the first audio chunk was handed to the socket; undefined if none was sent. */
   readonly firstAudioAt: Promise<number | undefined>;
+  /** performance.now() when the request's headers arrived, and when its whole body had been read. */
+  readonly receivedAt: number;
+  readonly bodyReceivedAt: number;
+  /** performance.now() as each audio chunk was handed to the socket, in order (filled while streaming). */
+  readonly audioChunksSentAt: readonly number[];
 }

@@ -1,0 +1,95 @@
+// `npm run bench -- --smoke` completes and writes every figure with a sane value (or an explicit skip), so CI
+// keeps the benchmark working. Goals are not asserted here: a shared CI machine's timings say little.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+
+interface Figure {
+  readonly id: string;
+  readonly value: number | null;
+  readonly unit: string;
+  readonly goal?: string;
+  readonly met: boolean | null;
+  readonly note?: string;
+}
+
+/** Every figure the bench reports, with the range a working measurement falls in. */
+const EXPECTED: Record<string, readonly [min: number, max: number]> = {
+  'latency.request.total.median': [600, 2_000],
+  'latency.request.overSilence.median': [-100, 1_000],
+  'latency.request.overSilence.p95': [-100, 1_000],
+  'latency.request.endpointing.median': [-100, 1_000],
+  'latency.request.detectionToRequest.median': [0, 1_000],
+  'latency.firstPacket.overJitter.median': [-100, 1_000],
+  'latency.firstPacket.overJitter.p95': [-100, 1_000],
+  'latency.firstPacket.afterFilled.median': [0, 1_000],
+  'latency.firstPacket.afterFilled.p95': [0, 1_000],
+  'cost.opusscript.conversationsPerCore': [1, 10_000],
+  'cost.opusscript.receivePath': [0.01, 500],
+  'cost.opusscript.sendPath': [0.01, 500],
+  'cost.opusscript.stage.decode': [0.01, 500],
+  'cost.opusscript.stage.resample48to16': [0.01, 500],
+  'cost.opusscript.stage.endpointing': [0.01, 500],
+  'cost.opusscript.stage.resample24to48': [0.01, 500],
+  'cost.opusscript.stage.encode': [0.01, 500],
+  'cost.native.conversationsPerCore': [1, 10_000],
+  'resampler.24to48.passbandVsSox.sweep': [0, 60],
+  'resampler.24to48.passbandVsSox.speech': [0, 60],
+  'resampler.24to48.passbandVsInput.sweep': [0, 60],
+  'resampler.24to48.rejection.sweep': [20, 200],
+  'resampler.24to48.rejection.speech': [20, 200],
+  'resampler.24to48.speed.speech': [1, 100_000],
+  'resampler.24to48.speed.sweep': [1, 100_000],
+  'resampler.24to48.samplesPerSecond': [24_000, 1e10],
+  'resampler.48to16.passbandVsSox.sweep': [0, 60],
+  'resampler.48to16.passbandVsSox.speech': [0, 60],
+  'resampler.48to16.passbandVsInput.sweep': [0, 60],
+  'resampler.48to16.rejection.sweep': [20, 200],
+  'resampler.48to16.rejection.speech': [20, 200],
+  'resampler.48to16.speed.speech': [1, 100_000],
+  'resampler.48to16.speed.sweep': [1, 100_000],
+  'resampler.48to16.samplesPerSecond': [48_000, 1e10],
+  'memory.heap.start': [1, 4_096],
+  'memory.heap.middle': [1, 4_096],
+  'memory.heap.end': [1, 4_096],
+  'memory.rss.start': [10, 8_192],
+  'memory.rss.middle': [10, 8_192],
+  'memory.rss.end': [10, 8_192],
+  'memory.heap.perTurn': [-1e8, 1e8],
+  'memory.rss.perTurn': [-1e9, 1e9],
+  'memory.unanswered': [0, 0],
+  'scale.2.cpu': [0.1, 400],
+  'scale.2.eventLoopP99': [0, 5_000],
+  'scale.2.worstGap': [0, 10_000],
+  'scale.2.continuous': [0, 1],
+};
+/** Figures that may be skipped (with a note saying why) where a tool or the native module is missing. */
+const MAY_SKIP = /^(resampler\.\w+\.passbandVsSox\.|cost\.native\.)/;
+
+test('npm run bench -- --smoke writes every figure with a sane value', { timeout: 180_000 }, () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'bench-smoke-')), 'results.json');
+  const run = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(ROOT, 'bench/run.ts'), '--smoke', `--out=${out}`], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+  assert.equal(run.status, 0, `bench --smoke failed:\n${run.stdout}\n${run.stderr}`);
+  assert.match(run.stdout, /figure +\| value +\| goal +\| met\?/);
+
+  const results = JSON.parse(readFileSync(out, 'utf8')) as { mode: string; machine: Record<string, unknown>; figures: Figure[]; summary: { failedSections: string[] } };
+  assert.equal(results.mode, 'smoke');
+  for (const key of ['cpuModel', 'cores', 'node', 'date']) assert.ok(results.machine[key], `machine.${key}`);
+  assert.deepEqual(results.summary.failedSections, []);
+  const byId = new Map(results.figures.map((f) => [f.id, f]));
+  for (const [id, [min, max]] of Object.entries(EXPECTED)) {
+    const f = byId.get(id);
+    assert.ok(f, `figure ${id} is missing`);
+    if (f.value === null) {
+      assert.ok(MAY_SKIP.test(id) && f.note, `${id} has no value and ${MAY_SKIP.test(id) ? 'no reason' : 'may not be skipped'}`);
+      continue;
+    }
+    assert.ok(Number.isFinite(f.value) && f.value >= min && f.value <= max, `${id} = ${f.value} ${f.unit}, expected ${min}..${max}`);
+    if (f.goal) assert.equal(typeof f.met, 'boolean', `${id} has a goal but no verdict`);
+  }
+});
