@@ -51,7 +51,7 @@ export const run: Section = async ({ smoke, log }) => {
     };
   };
   const world = await startWorld({
-    env: { SILENCE_MS: String(SILENCE_MS), JITTER_BUFFER_MS: String(JITTER_MS), DAILY_TOKEN_CAP: '0' },
+    env: { SILENCE_MS: String(SILENCE_MS), JITTER_BUFFER_MS: String(JITTER_MS), DAILY_TOKEN_CAP: '0', ...(process.env['BENCH_LOG_LEVEL'] ? { LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] } : {}) },
     createDetector: timedDetector,
   });
   try {
@@ -80,7 +80,7 @@ export const run: Section = async ({ smoke, log }) => {
       } catch (error) {
         // A turn the bot did not answer is counted, not fatal; wait for any late reply before going on.
         missed.push({ turn, piece: piece.name, detections: detections.length - detectionsBefore, error: String(error) });
-        log(`latency: turn ${turn} (${piece.name}) unanswered: ${String(error)}`);
+        log(`latency: turn ${turn} (${piece.name}) unanswered (${detections.length - detectionsBefore} utterances detected): ${String(error)}`);
         await replyHeard.catch(() => {});
         continue;
       }
@@ -129,7 +129,7 @@ export const run: Section = async ({ smoke, log }) => {
       figure('latency.firstPacket.afterFilled.p95', '(b) jitter buffer filled -> first Opus packet, p95', p95(afterFilled), 'ms'),
       figure('latency.unanswered', 'turns not measured (no single request and reply)', missed.length, 'turns', atMost(0, 'turns')),
     ];
-    const summaries = Object.fromEntries(Object.keys(rows[0]!).filter((key) => key !== 'piece').map((key) => [key, summary(column(key))]));
+    const summaries = rows.length === 0 ? {} : Object.fromEntries(Object.keys(rows[0]!).filter((key) => key !== 'piece').map((key) => [key, summary(column(key))]));
     return {
       name: 'latency',
       title: `1. Bot-added latency (${rows.length} turns, silence window ${SILENCE_MS} ms, jitter buffer ${JITTER_MS} ms, model first byte ${FIRST_BYTE_MS} ms)`,
