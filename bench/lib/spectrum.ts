@@ -1,35 +1,5 @@
-/** Spectral measurements for the resampler comparison: FFT, Blackman-Harris frames, band energies. */
-
-/** In-place radix-2 complex FFT; the length must be a power of two. */
-export function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
-    }
-  }
-  for (let size = 2; size <= n; size <<= 1) {
-    const half = size >> 1;
-    const step = (-2 * Math.PI) / size;
-    for (let k = 0; k < half; k++) {
-      const wr = Math.cos(step * k);
-      const wi = Math.sin(step * k);
-      for (let start = k; start < n; start += size) {
-        const b = start + half;
-        const tr = wr * re[b]! - wi * im[b]!;
-        const ti = wr * im[b]! + wi * re[b]!;
-        re[b] = re[start]! - tr;
-        im[b] = im[start]! - ti;
-        re[start] = re[start]! + tr;
-        im[start] = im[start]! + ti;
-      }
-    }
-  }
-}
+/** Spectral measurements for the resampler comparison: Blackman-Harris frames, band energies. */
+import { fft } from '../../test/audio/signal.ts';
 
 export const nextPowerOfTwo = (n: number): number => 2 ** Math.ceil(Math.log2(n));
 

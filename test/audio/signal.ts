@@ -150,8 +150,8 @@ export function toneLevelDb(samples: Int16Array, sampleRate: number, frequency: 
   return 20 * Math.log10((2 * Math.sqrt(Math.max(0, power))) / windowSum / FULL_SCALE);
 }
 
-/** In-place radix-2 FFT; `re.length` must be a power of two. */
-function fft(re: Float64Array, im: Float64Array): void {
+/** In-place radix-2 complex FFT; `re.length` must be a power of two. */
+export function fft(re: Float64Array, im: Float64Array): void {
   const n = re.length;
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1;

@@ -1,7 +1,9 @@
 /** Audio checks shared by the end-to-end scenarios. */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { decodeWav } from '../../src/audio/wav.ts';
-import { channel } from '../audio/signal.ts';
+import { channel, dominantFrequency } from '../audio/signal.ts';
+import type { RecordedRequest } from '../fakes/omni/types.ts';
 import type { Utterance as BotUtterance } from '../sim/botAudio.ts';
 
 export const SPEECH_DIR = new URL('../fixtures/speech/', import.meta.url);
@@ -72,4 +74,34 @@ export function speechExtentMs(samples: Int16Array, sampleRate = 16_000): [numbe
     }
   }
   return [(first / sampleRate) * 1000, (last / sampleRate) * 1000];
+}
+
+/**
+ * Scenario 1's checks on the request: one 16 kHz mono WAV whose spoken part matches Alice's (length within
+ * 150 ms, strongly correlated), her name in the text, the default voice.
+ */
+export function assertModelGotAlice(request: RecordedRequest, speech: ReturnType<typeof speechFixture>): void {
+  assert.equal(request.audioInputs.length, 1);
+  const [sent] = request.audioInputs;
+  assert.equal(sent!.sampleRate, 16_000);
+  assert.equal(sent!.channels, 1);
+  const [onset, offset] = speechExtentMs(sent!.samples);
+  assert.ok(Math.abs(offset - onset - speech.spokenMs) <= 150, `spoken part ${offset - onset} ms vs ${speech.spokenMs} ms`);
+  const { correlation } = alignedCorrelation(sent!.samples, speech.samples);
+  assert.ok(correlation > 0.8, `correlation with the source ${correlation.toFixed(3)}`);
+  assert.ok(request.texts.some((text) => text.includes('Alice')), `text parts: ${request.texts.join(' | ')}`);
+  assert.equal(request.voice, 'Cherry');
+}
+
+/**
+ * Scenario 1's checks on what the channel heard: the fake's 2 s, 440 Hz reply at the same pitch, without a
+ * gap over 40 ms, its first packet within 100 ms + the jitter buffer of the model's first audio byte.
+ */
+export function assertChannelHeardReply(reply: BotUtterance, firstAudioAt: number, jitterBufferMs: number): void {
+  const pcm = leftChannel(reply);
+  assert.ok(Math.abs(dominantFrequency(pcm, 48_000) - 440) <= 4.4, 'same pitch as the model sent');
+  assert.ok(Math.abs(pcm.length / 48_000 - 2) <= 0.06, `played ${pcm.length / 48_000} s of 2 s`);
+  assert.ok(longestPacketGapMs(reply) <= 40, `gap of ${longestPacketGapMs(reply)} ms`);
+  const delay = reply.startedAt - firstAudioAt;
+  assert.ok(delay <= 100 + jitterBufferMs, `first packet ${delay.toFixed(0)} ms after the model's first audio`);
 }

@@ -2,8 +2,8 @@
  * Helpers for tests that drive the fake with the real `openai` SDK: media builders (WAV, PNG, MP4),
  * stream collection in the way a careful client reads it, and tone analysis.
  */
-import { deflateSync, crc32 } from 'node:zlib';
 import OpenAI from 'openai';
+import { encodeWav as writeWav } from '../../../src/audio/wav.ts';
 import type { FakeOmni } from './server.ts';
 
 /** The SDK's streaming chunk type. */
@@ -101,24 +101,9 @@ export async function collect(stream: AsyncIterable<Chunk>): Promise<Collected> 
   return { chunks, arrivals, content, transcript, reasoning, pcm, audioIds, audioChunkBytes, finishReason, usage };
 }
 
-/** A PCM16 WAV file. */
+/** A PCM16 WAV file (the bot's own writer; mono unless told). */
 export function encodeWav(samples: Int16Array, sampleRate: number, channels = 1): Buffer {
-  const data = samples.length * 2;
-  const wav = Buffer.alloc(44 + data);
-  wav.write('RIFF', 0, 'ascii');
-  wav.writeUInt32LE(36 + data, 4);
-  wav.write('WAVEfmt ', 8, 'ascii');
-  wav.writeUInt32LE(16, 16);
-  wav.writeUInt16LE(1, 20);
-  wav.writeUInt16LE(channels, 22);
-  wav.writeUInt32LE(sampleRate, 24);
-  wav.writeUInt32LE(sampleRate * channels * 2, 28);
-  wav.writeUInt16LE(channels * 2, 32);
-  wav.writeUInt16LE(16, 34);
-  wav.write('data', 36, 'ascii');
-  wav.writeUInt32LE(data, 40);
-  for (let i = 0; i < samples.length; i++) wav.writeInt16LE(samples[i] ?? 0, 44 + i * 2);
-  return wav;
+  return writeWav(samples, sampleRate, channels);
 }
 
 /** `seconds` of a sine at `hz` (half scale), as PCM16 samples. */
@@ -133,31 +118,8 @@ export function dataUrl(bytes: Uint8Array, mime: string): string {
   return `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`;
 }
 
-function pngChunk(type: string, body: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(body.byteLength, 0);
-  head.write(type, 4, 'ascii');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), body])), 0);
-  return Buffer.concat([head, body, crc]);
-}
-
-/** A valid grey PNG of this size. */
-export function png(width: number, height: number): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.writeUInt8(8, 8); // bit depth
-  header.writeUInt8(0, 9); // greyscale
-  const rows = Buffer.alloc((width + 1) * height, 0x80);
-  for (let y = 0; y < height; y++) rows[y * (width + 1)] = 0; // filter byte of each row
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', deflateSync(rows)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+/** A valid PNG of this size. */
+export { makePng as png } from '../../support/images.ts';
 
 function box(type: string, ...parts: Buffer[]): Buffer {
   const body = Buffer.concat(parts);
