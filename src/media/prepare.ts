@@ -13,7 +13,7 @@ import { decodeAudio } from './decodeAudio.ts';
 import { isImageComplete } from './imageIntegrity.ts';
 import { probeImage } from './probeImage.ts';
 import { probeVideo } from './probeVideo.ts';
-import { sniff } from './sniff.ts';
+import { sniff, type SniffedFile } from './sniff.ts';
 
 /** A downloaded attachment. */
 export interface PostedFile {
@@ -48,7 +48,7 @@ export async function prepareFile(file: PostedFile, model: OmniModel): Promise<P
     case 'image':
       return { kind: 'image', name, image: prepareImage(file, type.format, type.animated, model) };
     case 'video':
-      return { kind: 'video', name, media: prepareVideo(file, type.format, type.mime, model) };
+      return { kind: 'video', name, media: prepareVideo(file, type, model) };
     case 'audio': {
       const decoded = await decodeAudio(bytes, name);
       const media = { kind: 'audio', wav: encodeWav(decoded.samples, MODEL_INPUT_SAMPLE_RATE, 1), seconds: decoded.seconds } as const;
@@ -82,9 +82,10 @@ function prepareImage(file: PostedFile, format: string, animated: boolean, model
   return image;
 }
 
-function prepareVideo(file: PostedFile, format: string, mime: string, model: OmniModel): Extract<MediaInput, { kind: 'video_file' }> {
+function prepareVideo(file: PostedFile, type: SniffedFile, model: OmniModel): Extract<MediaInput, { kind: 'video_file' }> {
   const { name, bytes } = file;
-  if (!VIDEO_FORMATS.has(format)) throw new InvalidInputError(`${name} is ${sniff(bytes)?.label}; I can watch MP4, MOV and WebM videos.`);
+  const { format, mime, label } = type;
+  if (!VIDEO_FORMATS.has(format)) throw new InvalidInputError(`${name} is ${label}; I can watch MP4, MOV and WebM videos.`);
   const info = probeVideo(bytes, format as 'mp4' | 'mov' | 'webm', name);
   const media = {
     kind: 'video_file',
