@@ -27,6 +27,8 @@ const MAX_PACKET_BYTES = 1275 * 3;
 const VALID_FRAME_SAMPLES = new Set([120, 240, 480, 960, 1920, 2880]);
 /** Longest frame, per channel (60 ms). */
 const MAX_FRAME_SAMPLES = 2880;
+/** Longest a decoded packet can be, per channel (120 ms: several frames in one packet). */
+const MAX_DECODED_SAMPLES = 5760;
 /** OPUS_APPLICATION_AUDIO, what @discordjs/opus and prism-media use by default. */
 const APPLICATION_AUDIO = 2049;
 
@@ -87,8 +89,10 @@ function wasmCodec(module: OpusWasmModule): OpusCodec {
   const pcmIn = module._malloc(pcmBytes);
   const packetOut = module._malloc(MAX_PACKET_BYTES);
   const packetIn = module._malloc(MAX_PACKET_BYTES);
-  // The handler writes each output byte into its own 16-bit slot.
-  const pcmOut = module._malloc(pcmBytes * 2);
+  // The handler writes each output byte into its own 16-bit slot, and a packet may hold up to 120 ms (RFC
+  // 6716), twice the longest frame we encode: a buffer sized for 60 ms let a corrupt or foreign packet write
+  // past its end and corrupt the codec heap (found when DAVE frames were decoded as plain Opus).
+  const pcmOut = module._malloc(MAX_DECODED_SAMPLES * OPUS_CHANNELS * 2 * 2);
   return {
     encode(frame, frameSamples) {
       // Views are made per call: a heap that grew since the last call has a new buffer.
@@ -98,6 +102,7 @@ function wasmCodec(module: OpusWasmModule): OpusCodec {
       return Buffer.from(module.HEAPU8.subarray(packetOut, packetOut + length));
     },
     decode(packet) {
+      if (packet.length > MAX_PACKET_BYTES) throw new Error(`an Opus packet of ${packet.length} bytes is longer than any valid one`);
       module.HEAPU8.set(packet, packetIn);
       const samplesPerChannel = handler._decode(packetIn, packet.length, pcmOut);
       if (samplesPerChannel < 0) throw new Error(`libopus error ${samplesPerChannel}`);

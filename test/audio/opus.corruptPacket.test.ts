@@ -51,3 +51,26 @@ test('destroy frees the decoder once; using it afterwards is an error, not a cra
   decoder.destroy();
   assert.throws(() => decoder.decode(Buffer.from([0xf8, 0xff, 0xfe])), /destroyed/);
 });
+
+/** Six 20 ms frames of the tone packed in one code-3 packet (RFC 6716 §3.2.5): 120 ms, the longest allowed. */
+function packet120ms(): Buffer {
+  const frames = packets().slice(0, 6);
+  const toc = (frames[0]![0]! & 0xfc) | 3;
+  const bodies = frames.map((frame) => frame.subarray(1));
+  // VBR: the count byte has the v bit set, then the sizes of all frames but the last (each under 252 bytes here).
+  return Buffer.concat([Buffer.from([toc, 0x80 | 6, ...bodies.slice(0, 5).map((body) => body.length)]), ...bodies]);
+}
+
+test('a 120 ms packet decodes whole without writing past the buffer into the next codec', () => {
+  const reference = new OpusDecoder();
+  const expected = packets().map((packet) => reference.decode(packet));
+  reference.destroy();
+  const first = new OpusDecoder();
+  const neighbour = new OpusDecoder(); // allocated right after `first`, so an overflow would land in its state
+  const long = first.decode(packet120ms());
+  assert.equal(long.length, 5760 * 2);
+  const decoded = packets().map((packet) => neighbour.decode(packet));
+  assert.equal(firstMismatch(concat(decoded), concat(expected)), -1, "the neighbouring decoder's state is intact");
+  first.destroy();
+  neighbour.destroy();
+});
