@@ -26,7 +26,7 @@ import type { BotConfig } from '../src/bot.ts';
 import { atLeast, figure, type Figure, type Section } from './lib/figures.ts';
 import { nativeOpusStatus } from './lib/native.ts';
 import { median } from './lib/stats.ts';
-import { cleanSpeechFixtures, fixtureSamples, toDiscordPcm } from './lib/speech.ts';
+import { cleanSpeechFixtures, fixtureSamples, toDiscordPcm } from '../test/support/speechPieces.ts';
 import { encodeOpusFrames } from '../test/sim/speech.ts';
 
 const GOAL_PER_CORE = 50;

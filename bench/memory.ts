@@ -23,7 +23,7 @@ import { VoiceSession, type PlaybackHandle, type TurnOutcome, type VoiceOutput }
 import type { BotConfig } from '../src/bot.ts';
 import { atMost, figure, type Section } from './lib/figures.ts';
 import { slope } from './lib/stats.ts';
-import { opusPackets, speechPieces } from './lib/speech.ts';
+import { opusPackets, speechPieces } from '../test/support/speechPieces.ts';
 
 const REPLY_SECONDS = 4;
 const PAUSE_MS = 500;

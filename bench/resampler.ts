@@ -16,7 +16,7 @@ import { sweep } from '../test/audio/signal.ts';
 import { atLeast, atMost, figure, type Figure, type Section } from './lib/figures.ts';
 import { averagedPower, bandNoise, bandPower, framePower, powerDb } from './lib/spectrum.ts';
 import { ensureSox, soxResample, type SoxStatus } from './lib/sox.ts';
-import { cleanSpeechFixtures, fixtureSamples } from './lib/speech.ts';
+import { cleanSpeechFixtures, fixtureSamples } from '../test/support/speechPieces.ts';
 import { median } from './lib/stats.ts';
 
 const SWEEP_SECONDS = 8;

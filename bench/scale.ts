@@ -19,7 +19,7 @@ import { startSimulator } from '../test/sim/simulator.ts';
 import { envTrustingSimCA } from '../test/sim/tls.ts';
 import { withTimeout } from '../test/sim/waiters.ts';
 import { atMost, figure, type Figure, type Section } from './lib/figures.ts';
-import { opusPackets, speechPieces } from './lib/speech.ts';
+import { opusPackets, speechPieces } from '../test/support/speechPieces.ts';
 
 const REPLY_SECONDS = 2;
 const FIRST_BYTE_MS = 234;

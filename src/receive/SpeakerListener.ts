@@ -1,7 +1,10 @@
 /**
  * One speaker's ear: Opus packets in, end-of-turn utterances out. Decodes each packet, turns gaps in the
  * RTP timeline into silence of the right length (Discord sends nothing while a person is quiet), converts
- * to 16 kHz mono and hands the audio to the speech detector. Pure: no Discord, time comes from the caller.
+ * to 16 kHz mono and hands the audio to the speech detector. While no packet comes, the detector is told how
+ * long it has been quiet rather than fed invented silence: a packet held up by the network or a busy event
+ * loop then adds nothing, and the turn still ends as soon as the silence window has passed since the last
+ * packet arrived. Pure: no Discord, time comes from the caller.
  */
 import { OpusDecodeError, OpusDecoder, OPUS_FRAME_SAMPLES } from '../audio/opus.ts';
 import { createDiscordToModel, DISCORD_CHANNELS, DISCORD_SAMPLE_RATE, type PcmConverter } from '../audio/pipelines.ts';
@@ -9,6 +12,10 @@ import { createDiscordToModel, DISCORD_CHANNELS, DISCORD_SAMPLE_RATE, type PcmCo
 /** What the listener needs of an endpointer: 16 kHz mono in, speech onsets and finished utterances out. */
 export interface SpeechDetector {
   push(samples: Int16Array): { readonly utterances: readonly DetectedSpeech[]; readonly speechStarted: boolean };
+  /** How much longer (ms) than the audio pushed so far the current turn must stay quiet to end; undefined if no turn is open. */
+  quietNeededMs(): number | undefined;
+  /** Nothing has come for `quietMs` after the audio pushed so far: ends the open turn if its silence window is now complete. */
+  idle(quietMs: number): DetectedSpeech | undefined;
   flush(): DetectedSpeech | undefined;
 }
 
@@ -22,31 +29,25 @@ export interface SpeakerListenerOptions {
   onUtterance(samples: Int16Array): void;
   /** Silence filled in for one gap at most; longer pauses have ended any utterance anyway. */
   readonly maxGapMs?: number;
-  /** Packets later than this are treated as a pause, not as jitter. */
-  readonly lateAfterMs?: number;
 }
 
 const SAMPLES_PER_MS = DISCORD_SAMPLE_RATE / 1000;
 const RTP_TIMESTAMP_RANGE = 2 ** 32;
-const DEFAULTS = { maxGapMs: 2_000, lateAfterMs: 60 } as const;
+const DEFAULT_MAX_GAP_MS = 2_000;
 
 export class SpeakerListener {
   readonly #options: SpeakerListenerOptions;
   readonly #decoder = new OpusDecoder();
   readonly #converter: PcmConverter = createDiscordToModel();
   readonly #maxGapSamples: number;
-  readonly #lateAfterMs: number;
   #lastTimestamp: number | undefined;
   #lastPacketAtMs: number | undefined;
-  /** Silence (48 kHz frames) already fed since the last packet, by `onIdle`. */
-  #filledSinceLastPacket = 0;
   /** Packets that could not be decoded (skipped, counted for diagnostics). */
   corruptPackets = 0;
 
   constructor(options: SpeakerListenerOptions) {
     this.#options = options;
-    this.#maxGapSamples = (options.maxGapMs ?? DEFAULTS.maxGapMs) * SAMPLES_PER_MS;
-    this.#lateAfterMs = options.lateAfterMs ?? DEFAULTS.lateAfterMs;
+    this.#maxGapSamples = (options.maxGapMs ?? DEFAULT_MAX_GAP_MS) * SAMPLES_PER_MS;
   }
 
   /** One received packet; `rtpTimestamp` (48 kHz units) places it on the speaker's timeline. */
@@ -60,25 +61,29 @@ export class SpeakerListener {
       return;
     }
     if (rtpTimestamp !== undefined && this.#lastTimestamp !== undefined) {
-      // Frames missing between the previous packet and this one (wrapping at 2^32), minus silence already fed.
+      // Frames missing between the previous packet and this one (wrapping at 2^32): a pause or lost packets.
       const missing = (rtpTimestamp - this.#lastTimestamp - OPUS_FRAME_SAMPLES + RTP_TIMESTAMP_RANGE) % RTP_TIMESTAMP_RANGE;
-      if (missing < RTP_TIMESTAMP_RANGE / 2) this.#feedSilence(Math.min(missing, this.#maxGapSamples) - this.#filledSinceLastPacket);
+      if (missing < RTP_TIMESTAMP_RANGE / 2) this.#feedSilence(Math.min(missing, this.#maxGapSamples));
     }
     this.#lastTimestamp = rtpTimestamp;
     this.#lastPacketAtMs = nowMs;
-    this.#filledSinceLastPacket = 0;
     this.#feed(pcm);
   }
 
-  /** Time passed with no packet: feed the silence so far, so the end of a turn is noticed on time. */
+  /**
+   * When (caller's clock, ms) the open turn ends if no packet comes before then; undefined if no one is
+   * speaking. Quiet counts from the last packet's arrival: its audio ended then, as far as we can tell.
+   */
+  turnDeadline(): number | undefined {
+    const needed = this.#options.detector.quietNeededMs();
+    return needed === undefined || this.#lastPacketAtMs === undefined ? undefined : this.#lastPacketAtMs + needed;
+  }
+
+  /** Time passed with no packet: ends the turn if the silence window has passed since the last one arrived. */
   onIdle(nowMs: number): void {
     if (this.#lastPacketAtMs === undefined) return;
-    const quietMs = nowMs - this.#lastPacketAtMs - OPUS_FRAME_SAMPLES / SAMPLES_PER_MS;
-    if (quietMs < this.#lateAfterMs) return;
-    const due = Math.min(Math.floor(quietMs * SAMPLES_PER_MS), this.#maxGapSamples);
-    const added = due - this.#filledSinceLastPacket;
-    if (added <= 0) return;
-    this.#feedSilence(added);
+    const ended = this.#options.detector.idle(nowMs - this.#lastPacketAtMs);
+    if (ended) this.#options.onUtterance(ended.samples);
   }
 
   /** The speaker left or the stream ended: whatever was being said is finished now. */
@@ -94,7 +99,6 @@ export class SpeakerListener {
 
   #feedSilence(frames48k: number): void {
     if (frames48k <= 0) return;
-    this.#filledSinceLastPacket += frames48k;
     this.#feed(new Int16Array(frames48k * DISCORD_CHANNELS));
   }
 

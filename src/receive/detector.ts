@@ -5,6 +5,7 @@ import { Vad } from '../turn/vad.ts';
 import type { DetectedSpeech, SpeechDetector } from './SpeakerListener.ts';
 
 const SAMPLE_RATE = 16_000;
+const FRAME_MS = 20;
 const PRE_ROLL_MS = 300;
 const MIN_SPEECH_MS = 250;
 /** Speech onsets rise; a hum or a tone holds its level. An onset must rise this many dB over its first frames. */
@@ -22,11 +23,12 @@ function spreadDb(levels: readonly number[]): number {
 
 /** Interim endpointer over the VAD: pre-roll, silence window, minimum speech, maximum length. */
 class VadEndpointer implements SpeechDetector {
-  readonly #vad = new Vad({ sampleRate: SAMPLE_RATE });
+  readonly #vad = new Vad({ sampleRate: SAMPLE_RATE, frameMs: FRAME_MS });
+  readonly #silenceMs: number;
   readonly #silenceFrames: number;
   readonly #maxFrames: number;
-  readonly #preRollFrames = PRE_ROLL_MS / 20;
-  readonly #minSpeechFrames = MIN_SPEECH_MS / 20;
+  readonly #preRollFrames = PRE_ROLL_MS / FRAME_MS;
+  readonly #minSpeechFrames = MIN_SPEECH_MS / FRAME_MS;
   #pending = new Int16Array(0);
   #frames: Int16Array[] = [];
   #inSpeech = false;
@@ -38,8 +40,21 @@ class VadEndpointer implements SpeechDetector {
   #levels: number[] = [];
 
   constructor(silenceMs: number, maxUtteranceMs: number) {
-    this.#silenceFrames = Math.ceil(silenceMs / 20);
-    this.#maxFrames = Math.ceil(maxUtteranceMs / 20);
+    this.#silenceMs = silenceMs;
+    this.#silenceFrames = Math.ceil(silenceMs / FRAME_MS);
+    this.#maxFrames = Math.ceil(maxUtteranceMs / FRAME_MS);
+  }
+
+  quietNeededMs(): number | undefined {
+    if (!this.#inSpeech) return undefined;
+    // Audio still short of a whole frame counts as quiet: had it held speech, more would be following it.
+    const unjudgedMs = (this.#pending.length / SAMPLE_RATE) * 1000;
+    return Math.max(0, this.#silenceMs - this.#quietFrames * FRAME_MS - unjudgedMs);
+  }
+
+  idle(quietMs: number): DetectedSpeech | undefined {
+    const needed = this.quietNeededMs();
+    return needed !== undefined && quietMs >= needed ? this.#finish() : undefined;
   }
 
   push(samples: Int16Array): { utterances: DetectedSpeech[]; speechStarted: boolean } {

@@ -1,10 +1,14 @@
 // Pins the speaker's timeline: lost packets and pauses (no packets) become silence of the right length from
-// RTP timestamps, quiet time is fed while no packets come (so a turn can end), and bad packets are skipped.
+// RTP timestamps, packets held up in delivery add nothing, a turn ends when the silence window has passed since
+// the last packet arrived (not a frame later, and not earlier), and bad packets are skipped.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OpusEncoder } from '../../src/audio/opus.ts';
 import { SpeakerListener, type SpeechDetector } from '../../src/receive/SpeakerListener.ts';
+import { createSpeechDetector } from '../../src/receive/detector.ts';
+import type { BotConfig } from '../../src/bot.ts';
 import { interleave, sine } from '../audio/signal.ts';
+import { opusPackets, speechPieces, type SpeechPiece } from '../support/speechPieces.ts';
 
 /** A detector that only counts what it is fed. */
 function countingDetector(): SpeechDetector & { fed: number } {
@@ -14,6 +18,8 @@ function countingDetector(): SpeechDetector & { fed: number } {
       detector.fed += samples.length;
       return { utterances: [], speechStarted: false };
     },
+    quietNeededMs: () => undefined,
+    idle: () => undefined,
     flush: () => undefined,
   };
   return detector;
@@ -50,18 +56,78 @@ test('a 10-packet hole in the RTP timeline becomes 200 ms of silence', () => {
   assert.ok(Math.abs(detector.fed - 20 * 320) <= 2, `fed ${detector.fed} samples`);
 });
 
-test('while no packets come, silence is fed in real time, and not again when the next packet arrives', () => {
+test('packets held up in delivery add no silence: the audio reaches the detector as it was sent', () => {
   const detector = countingDetector();
   const ear = listener(detector);
-  const [first, second] = packets(2);
-  ear.onPacket(first!, 1000, 0);
-  for (let now = 20; now <= 1000; now += 20) ear.onIdle(now);
-  const afterQuiet = detector.fed;
-  assert.ok(afterQuiet >= 0.9 * 16_000, `only ${afterQuiet} samples after 1 s`);
-  // The talker resumes 1 s later: the RTP gap is already covered by what was fed.
-  ear.onPacket(second!, 1000 + 960 * 50, 1000);
+  const opus = packets(20);
+  // A busy event loop (or the network) hands over five packets at a time, 100 ms apart; the clock ticks between.
+  for (let now = 0, sent = 0; sent < 20; now += 10) {
+    if (now % 100 === 0) for (let k = 0; k < 5; k++, sent++) ear.onPacket(opus[sent]!, 1000 + sent * 960, now);
+    else ear.onIdle(now);
+  }
   ear.flush();
-  assert.ok(Math.abs(detector.fed - 51 * 320) <= 40, `fed ${detector.fed} samples in all`);
+  assert.ok(Math.abs(detector.fed - 20 * 320) <= 2, `fed ${detector.fed} samples for 20 packets`);
+});
+
+const SILENCE_MS = 700;
+const FRAME_MS = 20;
+
+/** A listener with the bot's own detector, collecting the utterances it ends. */
+function realEar(): { ear: SpeakerListener; utterances: Int16Array[] } {
+  const utterances: Int16Array[] = [];
+  const detector = createSpeechDetector({ voice: { silenceMs: SILENCE_MS, maxUtteranceMs: 60_000 } } as BotConfig);
+  return { ear: new SpeakerListener({ detector, onSpeechStart: () => {}, onUtterance: (samples) => utterances.push(samples) }), utterances };
+}
+
+/** Plays `piece` into a fresh ear, packet k arriving at `arrival(k)`, the clock looked at every 10 ms. */
+function play(piece: SpeechPiece, arrival: (k: number) => number): { utterances: Int16Array[]; endedAtMs: number | undefined } {
+  const { ear, utterances } = realEar();
+  const opus = opusPackets(piece);
+  let next = 0;
+  let endedAtMs: number | undefined;
+  for (let now = 0; now < opus.length * FRAME_MS + 2 * SILENCE_MS; now += 1) {
+    while (next < opus.length && arrival(next) <= now) ear.onPacket(opus[next]!, next * 960, now), next++;
+    if (now % 10 === 0 || now === ear.turnDeadline()) ear.onIdle(now);
+    if (endedAtMs === undefined && utterances.length > 0) endedAtMs = now;
+  }
+  return { utterances, endedAtMs };
+}
+
+const pieces = speechPieces().filter((piece) => piece.durationMs <= 3_000);
+
+test('a turn ends when the silence window has passed since the packet with the last word arrived', () => {
+  for (const piece of pieces.slice(0, 6)) {
+    const { ear, utterances } = realEar();
+    const opus = opusPackets(piece);
+    opus.forEach((packet, k) => ear.onPacket(packet, k * 960, k * FRAME_MS));
+    const deadline = ear.turnDeadline();
+    assert.ok(deadline !== undefined, `${piece.name}: no turn open after its packets`);
+    ear.onIdle(deadline - 1);
+    assert.equal(utterances.length, 0, `${piece.name}: ended before its deadline`);
+    ear.onIdle(deadline);
+    assert.equal(utterances.length, 1, `${piece.name}: not ended at its deadline`);
+    // The packet carrying the last spoken sample arrives as it is sent, at the end of its 20 ms.
+    const lastWordArrivedAt = Math.ceil(piece.speechEndMs / FRAME_MS) * FRAME_MS - FRAME_MS;
+    const late = deadline - lastWordArrivedAt - SILENCE_MS;
+    assert.ok(late >= -FRAME_MS && late <= FRAME_MS + 5, `${piece.name}: turn ends ${late} ms after end of speech + silence window`);
+  }
+});
+
+test('packets bunched by a busy event loop give the same utterance, ended as late as the last packet was', () => {
+  // A one-word utterance: inventing silence inside it used to hide its onset, and it was never heard.
+  const short = pieces.find((piece) => piece.name === 'en_pauses@2180')!;
+  for (const piece of [short, pieces[0]!]) {
+    const onTime = play(piece, (k) => k * FRAME_MS);
+    assert.equal(onTime.utterances.length, 1, `${piece.name}: on time`);
+    for (const burstMs of [40, 60, 100, 150]) {
+      const bunched = play(piece, (k) => Math.ceil((k * FRAME_MS) / burstMs) * burstMs);
+      assert.equal(bunched.utterances.length, 1, `${piece.name}, packets every ${burstMs} ms: ${bunched.utterances.length} utterances`);
+      assert.deepEqual(bunched.utterances[0], onTime.utterances[0], `${piece.name}, packets every ${burstMs} ms: different audio`);
+      const lastSentAt = (opusPackets(piece).length - 1) * FRAME_MS;
+      const lastHeldMs = Math.ceil(lastSentAt / burstMs) * burstMs - lastSentAt;
+      assert.equal(bunched.endedAtMs! - onTime.endedAtMs!, lastHeldMs, `${piece.name}, packets every ${burstMs} ms: ended late by more than the last packet`);
+    }
+  }
 });
 
 test('a corrupt packet is skipped and counted; the next ones decode', () => {

@@ -49,8 +49,6 @@ export interface GuildVoiceOptions {
 const READY_TIMEOUT_MS = 20_000;
 /** A disconnect that does not turn into a reconnect within this time is final (ms). */
 const RECONNECT_GRACE_MS = 5_000;
-/** How often quiet speakers are fed silence, so the end of a turn is noticed on time (ms). */
-const IDLE_TICK_MS = 20;
 /** A reply stalled this long (model slower than real time) ends instead of hanging (ms). */
 const MAX_UNDERRUN_MS = 5_000;
 /** Receive streams destroyed by decrypt failures this often within the window trigger a clean rejoin. */
@@ -72,6 +70,8 @@ function warmUpPlayback(): void {
 interface Ear {
   readonly listener: SpeakerListener;
   stream: AudioReceiveStream | undefined;
+  /** Fires when the speaker's silence window closes, so the turn ends on time rather than on the next packet. */
+  turnTimer: NodeJS.Timeout | undefined;
 }
 
 export class GuildVoice implements VoiceOutput {
@@ -81,7 +81,6 @@ export class GuildVoice implements VoiceOutput {
   readonly #now: () => number;
   readonly #tap: RtpTap;
   readonly #ears = new Map<string, Ear>();
-  readonly #idleTimer: NodeJS.Timeout;
   #receiveFailures: number[] = [];
   #gone = false;
 
@@ -101,10 +100,6 @@ export class GuildVoice implements VoiceOutput {
       if (next.status === VoiceConnectionStatus.Destroyed) this.#cleanUp('left the voice channel');
     });
     connection.on('error', (error) => options.log.warn({ err: error }, 'voice connection error'));
-    this.#idleTimer = setInterval(() => {
-      const now = this.#now();
-      for (const ear of this.#ears.values()) ear.listener.onIdle(now);
-    }, IDLE_TICK_MS).unref();
   }
 
   /** Joins `channel` and resolves once audio can flow; throws BotError with a readable reason otherwise. */
@@ -170,6 +165,7 @@ export class GuildVoice implements VoiceOutput {
     const ear = this.#ears.get(userId);
     if (!ear) return;
     this.#ears.delete(userId);
+    clearTimeout(ear.turnTimer);
     ear.stream?.destroy();
     if (!this.#gone) ear.listener.flush();
     ear.listener.destroy();
@@ -192,7 +188,7 @@ export class GuildVoice implements VoiceOutput {
         onSpeechStart: () => this.#options.listener.onSpeechStart(userId),
         onUtterance: (samples) => this.#options.listener.onUtterance({ speakerId: userId, speakerName, samples, endedAtMs: this.#now() }),
       });
-      ear = { listener, stream: undefined };
+      ear = { listener, stream: undefined, turnTimer: undefined };
       this.#ears.set(userId, ear);
     }
     if (!ear.stream || ear.stream.destroyed) this.#subscribe(userId, ear);
@@ -206,6 +202,7 @@ export class GuildVoice implements VoiceOutput {
       queueMicrotask(() => {
         const ssrc = this.connection.receiver.ssrcMap.get(userId)?.audioSSRC;
         ear.listener.onPacket(opus, ssrc === undefined ? undefined : this.#tap.latestTimestamp(ssrc), this.#now());
+        this.#watchTurnEnd(ear);
       });
     });
     stream.on('error', (error) => {
@@ -217,6 +214,19 @@ export class GuildVoice implements VoiceOutput {
       // A decrypt failure destroys the stream; listen again at once instead of losing the rest of the turn.
       if (!this.#gone && this.#ears.get(userId) === ear) this.#subscribe(userId, ear);
     });
+  }
+
+  /** (Re)arms the ear's timer for the moment its open turn would end if no packet comes first. */
+  #watchTurnEnd(ear: Ear): void {
+    clearTimeout(ear.turnTimer);
+    ear.turnTimer = undefined;
+    const deadline = ear.listener.turnDeadline();
+    if (deadline === undefined) return;
+    ear.turnTimer = setTimeout(() => {
+      ear.listener.onIdle(this.#now());
+      // A timer may fire a fraction of a millisecond early by our clock: look again.
+      this.#watchTurnEnd(ear);
+    }, Math.max(0, deadline - this.#now()));
   }
 
   #onReceiveFailure(): void {
@@ -245,7 +255,6 @@ export class GuildVoice implements VoiceOutput {
   #cleanUp(reason: string): void {
     if (this.#gone) return;
     this.#gone = true;
-    clearInterval(this.#idleTimer);
     this.player.stop(true);
     for (const userId of [...this.#ears.keys()]) this.forget(userId);
     this.#options.listener.onGone(reason);

@@ -1,5 +1,5 @@
 /**
- * Turns for the benchmarks: the clean speech fixtures cut at their natural pauses into short utterances,
+ * Turns for benchmarks and tests: the clean speech fixtures cut at their natural pauses into short utterances,
  * each with the time its speech ends (from truth.json), as 48 kHz stereo and as the 20 ms Opus packets a
  * Discord client sends.
  */
@@ -8,9 +8,9 @@ import { upmixToStereo } from '../../src/audio/channels.ts';
 import { concatSamples } from '../../src/audio/pcm.ts';
 import { Resampler } from '../../src/audio/resample.ts';
 import { decodeWav } from '../../src/audio/wav.ts';
-import { encodeOpusFrames } from '../../test/sim/speech.ts';
+import { encodeOpusFrames } from '../sim/speech.ts';
 
-export const SPEECH_DIR = new URL('../../test/fixtures/speech/', import.meta.url);
+export const SPEECH_DIR = new URL('../fixtures/speech/', import.meta.url);
 const FIXTURE_RATE = 16_000;
 /** A pause at least this long ends a piece; the cut falls in its middle (at most this far after the speech). */
 const MIN_CUT_GAP_MS = 300;
