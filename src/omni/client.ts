@@ -4,10 +4,12 @@
  * request is never silently doubled and a half-spoken reply is never restarted.
  */
 import OpenAI from 'openai';
-import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { Stream } from 'openai/streaming';
 import { OmniError } from '../errors.ts';
 import { toOmniError } from './errorMapping.ts';
 import { Pcm16Assembler, eventsOfChunk, type OmniEvent } from './events.ts';
+import { toJsonBody } from './jsonBody.ts';
 import { buildRequestBody, type OmniRequest } from './request.ts';
 
 export interface OmniClientOptions {
@@ -90,7 +92,7 @@ export class OmniClient {
    * breaking out of the loop also cancels the HTTP request. Failures throw OmniError.
    */
   async *stream(request: OmniRequest, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<OmniEvent> {
-    const body = buildRequestBody(request);
+    const body = toJsonBody(buildRequestBody(request));
     for (let attempt = 1; ; attempt++) {
       let delivered = false;
       try {
@@ -114,7 +116,7 @@ export class OmniClient {
     }
   }
 
-  async *#attempt(body: ReturnType<typeof buildRequestBody>, signal: AbortSignal | undefined): AsyncGenerator<OmniEvent> {
+  async *#attempt(body: Buffer, signal: AbortSignal | undefined): AsyncGenerator<OmniEvent> {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -128,8 +130,12 @@ export class OmniClient {
       }, this.#options.idleTimeoutMs);
     };
     try {
-      // The body is the SDK's shape plus DashScope fields it does not type (video parts, enable_thinking).
-      const stream = await this.#openai.chat.completions.create(body as unknown as ChatCompletionCreateParamsStreaming, {
+      // The SDK's chat.completions.create would serialize the body again; this is the same call with the JSON
+      // already made (DashScope's body is the SDK's shape plus fields it does not type: video parts, enable_thinking).
+      const stream = await this.#openai.post<Stream<ChatCompletionChunk>>('/chat/completions', {
+        body,
+        headers: { 'content-type': 'application/json' },
+        stream: true,
         signal: controller.signal,
         maxRetries: 0,
       });

@@ -27,9 +27,16 @@ export type MediaInput =
   /** Images sent as the frames of a video. */
   | { readonly kind: 'image_sequence'; readonly frames: readonly ImageInput[] };
 
+/** Encoded data URLs by payload: a voice turn's audio is sent again with the next few requests. */
+const encodedDataUrls = new WeakMap<Uint8Array, { readonly mime: string; readonly url: string }>();
+
 /** A `data:` URL for base64 media (the service rejects bare base64). */
 export function toDataUrl(bytes: Uint8Array, mime: string): string {
-  return `data:${mime};base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
+  const cached = encodedDataUrls.get(bytes);
+  if (cached?.mime === mime) return cached.url;
+  const url = `data:${mime};base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
+  encodedDataUrls.set(bytes, { mime, url });
+  return url;
 }
 
 /** Bytes a base64 data URL of this payload occupies, which is what the 10 MB item limit counts. */
