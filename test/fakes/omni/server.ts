@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AsyncQueue } from '../../sim/waiters.ts';
 import { ApiError, errorBody, invalidParameter } from './apiError.ts';
 import type { FakeModel } from './models.ts';
 import { parseRequest } from './parseRequest.ts';
@@ -42,8 +43,8 @@ export interface FakeOmni {
   readonly port: number;
   /** Every request received, in order. */
   readonly requests: readonly RecordedRequest[];
-  /** The next request not yet returned by this method, waiting for it to arrive if needed. */
-  nextRequest(): Promise<RecordedRequest>;
+  /** The next request not yet returned by this method, waiting up to `timeoutMs` for it to arrive. */
+  nextRequest(timeoutMs?: number): Promise<RecordedRequest>;
   /** Queues how to answer the next valid request (field by field over the default reply). */
   script(reply: ScriptedReply): void;
   /** Replaces the reply given to unscripted requests. */
@@ -112,8 +113,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
   if (!Number.isInteger(audioChunkBytes) || audioChunkBytes < 1) throw new RangeError('audioChunkBytes must be a positive integer');
 
   const requests: RecordedRequest[] = [];
-  const waiters: ((request: RecordedRequest) => void)[] = [];
-  let delivered = 0;
+  const unconsumed = new AsyncQueue<RecordedRequest>();
   const scripts: ScriptedReply[] = [];
   let defaultReply = DEFAULT_REPLY;
   let replyRule: ((request: { readonly voice: string | undefined; readonly texts: readonly string[] }) => ScriptedReply | undefined) | undefined;
@@ -121,7 +121,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
 
   function record(request: RecordedRequest): void {
     requests.push(request);
-    while (waiters.length > 0 && delivered < requests.length) waiters.shift()?.(requests[delivered++] as RecordedRequest);
+    unconsumed.push(request);
     options.onRequest?.(request);
   }
 
@@ -242,13 +242,8 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
     baseURL: `http://127.0.0.1:${port}/compatible-mode/v1`,
     port,
     requests,
-    nextRequest() {
-      const ready = requests[delivered];
-      if (ready) {
-        delivered++;
-        return Promise.resolve(ready);
-      }
-      return new Promise((resolve) => waiters.push(resolve));
+    nextRequest(timeoutMs = 15_000) {
+      return unconsumed.next(timeoutMs, 'a request to the fake model');
     },
     script(reply) {
       scripts.push(reply);
