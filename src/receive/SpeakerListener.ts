@@ -7,7 +7,7 @@
  * packet arrived. Pure: no Discord, time comes from the caller.
  */
 import { OpusDecodeError, OpusDecoder, OPUS_FRAME_SAMPLES } from '../audio/opus.ts';
-import { createDiscordToModel, DISCORD_CHANNELS, DISCORD_SAMPLE_RATE, type PcmConverter } from '../audio/pipelines.ts';
+import { createDiscordToModel, DISCORD_CHANNELS, DISCORD_SAMPLE_RATE, MODEL_INPUT_SAMPLE_RATE, type PcmConverter } from '../audio/pipelines.ts';
 
 /** What the listener needs of an endpointer: 16 kHz mono in, speech onsets and finished utterances out. */
 export interface SpeechDetector {
@@ -34,6 +34,8 @@ export interface SpeakerListenerOptions {
 const SAMPLES_PER_MS = DISCORD_SAMPLE_RATE / 1000;
 const RTP_TIMESTAMP_RANGE = 2 ** 32;
 const DEFAULT_MAX_GAP_MS = 2_000;
+/** Silence at least this long (48 kHz frames: 100 ms) bypasses the resampler. */
+const LONG_SILENCE_FRAMES = 100 * SAMPLES_PER_MS;
 
 export class SpeakerListener {
   readonly #options: SpeakerListenerOptions;
@@ -99,7 +101,14 @@ export class SpeakerListener {
 
   #feedSilence(frames48k: number): void {
     if (frames48k <= 0) return;
-    this.#feed(new Int16Array(frames48k * DISCORD_CHANNELS));
+    if (frames48k < LONG_SILENCE_FRAMES) {
+      this.#feed(new Int16Array(frames48k * DISCORD_CHANNELS));
+      return;
+    }
+    // A pause of seconds through the resampler would be a burst of work for nothing: finish what the
+    // converter holds, then give the detector the pause as 16 kHz zeros (the converter restarts clean).
+    this.#detect(this.#converter.flush());
+    this.#detect(new Int16Array(Math.round((frames48k * MODEL_INPUT_SAMPLE_RATE) / DISCORD_SAMPLE_RATE)));
   }
 
   #feed(stereo48k: Int16Array): void {
