@@ -49,8 +49,12 @@ export const run: Section = async ({ smoke, log, args }) => {
     PATH: process.env['PATH'] ?? '',
     ...botEnvironment(sim, fake, mkdtempSync(join(tmpdir(), 'omni-bench-scale-')), { DAILY_TOKEN_CAP: '0', LOG_LEVEL: 'warn' }),
   });
-  // --cpuProfile=DIR writes a V8 CPU profile of the bot process there when it exits (to see where time goes).
-  const execArgv = typeof args['cpuProfile'] === 'string' ? ['--cpu-prof', `--cpu-prof-dir=${args['cpuProfile']}`] : [];
+  // --cpuProfile=DIR writes a V8 CPU profile of the bot process there when it exits (to see where time goes);
+  // --botArgs=a,b passes Node options to the bot process (e.g. --trace-gc).
+  const execArgv = [
+    ...(typeof args['cpuProfile'] === 'string' ? ['--cpu-prof', `--cpu-prof-dir=${args['cpuProfile']}`] : []),
+    ...(typeof args['botArgs'] === 'string' ? args['botArgs'].split(',') : []),
+  ];
   const bot: ChildProcess = fork(new URL('support/botProcess.ts', import.meta.url).pathname, [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let exited: string | undefined;
   bot.once('exit', (code, signal) => (exited = `the bot process exited (code ${code}, signal ${signal})`));
@@ -112,7 +116,11 @@ export const run: Section = async ({ smoke, log, args }) => {
       let replies = 0;
       let repliesWithGap = 0;
       let worstGapMs = 0;
-      const gapList: Array<{ guild: number; atMs: number; gapMs: number }> = [];
+      const gapList: Array<{ guild: number; atMs: number; gapMs: number; starved: boolean }> = [];
+      // A gap is "starved" when the bot sent silence frames inside it (its player had no packet ready: the
+      // reply's audio came late), otherwise "late" (nothing was sent: the bot's send timer ran late).
+      let starvedGaps = 0;
+      let lateGaps = 0;
       for (let i = 0; i < level; i++) {
         const packets = sim.botAudioIn(`Guild ${i}`).packets.slice(firstPacket.get(i)).filter((packet) => !packet.silence);
         let gapInReply = false;
@@ -127,7 +135,11 @@ export const run: Section = async ({ smoke, log, args }) => {
           worstGapMs = Math.max(worstGapMs, interval);
           if (interval > GAP_LIMIT_MS) {
             gapInReply = true;
-            gapList.push({ guild: i, atMs: Math.round(packets[k]!.at - startedAt), gapMs: Math.round(interval) });
+            // Silence frames take sequence numbers too (16 bits, wrapping).
+            const starved = ((packets[k]!.sequence - packets[k - 1]!.sequence) & 0xffff) !== 1;
+            if (starved) starvedGaps++;
+            else lateGaps++;
+            gapList.push({ guild: i, atMs: Math.round(packets[k]!.at - startedAt), gapMs: Math.round(interval), starved });
           }
         }
         if (gapInReply) repliesWithGap++;
@@ -142,12 +154,12 @@ export const run: Section = async ({ smoke, log, args }) => {
         figure(`scale.${level}.continuous`, `${level} guilds: replies continuous (${replies - repliesWithGap}/${replies}, ${failedTurns} unanswered turns)`, continuous ? 1 : 0, 'yes=1', { text: 'all replies, no gap > 40 ms', meets: (value) => value === 1 }),
       );
       levelDetail.push({
-        guilds: level, windowMs: report?.wallMs, turns, failedTurns, replies, repliesWithGap, worstGapMs,
+        guilds: level, windowMs: report?.wallMs, turns, failedTurns, replies, repliesWithGap, worstGapMs, starvedGaps, lateGaps,
         botCpuShareOfOneCore: cpuShare, botEventLoopMs: report?.eventLoop, botMemory: report?.memory, botExited: exited,
         gaps: gapList,
         simulatorEventLoopDelayP99Ms: Math.max(0, ownLoop.percentile(99) / 1e6 - 10),
       });
-      log(`scale: ${level} guilds: ${exited ?? `CPU ${((cpuShare ?? 0) * 100).toFixed(0)} %, loop p99 ${report?.eventLoop.p99} ms`}, ${replies} replies, ${repliesWithGap} with a gap, ${failedTurns} unanswered, worst gap ${worstGapMs.toFixed(0)} ms`);
+      log(`scale: ${level} guilds: ${exited ?? `CPU ${((cpuShare ?? 0) * 100).toFixed(0)} %, loop p99 ${report?.eventLoop.p99} ms`}, ${replies} replies, ${repliesWithGap} with a gap (${starvedGaps} starved, ${lateGaps} late), ${failedTurns} unanswered, worst gap ${worstGapMs.toFixed(0)} ms`);
       // Let replies still playing finish before the next level starts.
       if (exited) break;
       await new Promise((resolve) => setTimeout(resolve, REPLY_SECONDS * 1000 + 1_500));
