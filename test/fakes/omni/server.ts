@@ -227,6 +227,9 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
+      // A client that hung up mid-reply (a barge-in, an overloaded bot's timeout) is not the fake's failure.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || code === 'EPIPE') return void res.destroy();
       console.error('fake-omni: request handler failed', error);
       if (!res.headersSent) sendError(res, new ApiError(500, 'internal_error', `fake-omni bug: ${String(error)}`), 'fake');
       else res.destroy();
