@@ -28,10 +28,15 @@ test('audio chunks arrive at playback pace', async () => {
     .map((chunk, i) => ((chunk.choices[0]?.delta as OmniDelta | undefined)?.audio?.data ? got.arrivals[i] : undefined))
     .filter((t) => t !== undefined);
   assert.equal(audioTimes.length, 6);
-  const span = audioTimes.at(-1)! - audioTimes[0]!;
-  // Five gaps of 80 ms; loose bounds for a busy machine.
-  assert.ok(span >= 5 * 80 - 20 && span < 5 * 80 + 250, `span ${span.toFixed(0)} ms`);
-  for (let i = 1; i < audioTimes.length; i++) assert.ok(audioTimes[i]! - audioTimes[i - 1]! > 40, 'chunks are spread out');
+  // Pacing is the fake's sending schedule (what the client's event loop adds on arrival is not the fake's):
+  // chunk i leaves 80·i ms after the first, never earlier; loose upper bound for a busy machine.
+  const sentAt = fake.requests.at(-1)!.audioChunksSentAt;
+  assert.equal(sentAt.length, 6);
+  const span = sentAt.at(-1)! - sentAt[0]!;
+  assert.ok(span >= 5 * 80 - 2 && span < 5 * 80 + 250, `sent over ${span.toFixed(0)} ms`);
+  sentAt.forEach((at, i) => assert.ok(at - sentAt[0]! >= i * 80 - 2, `chunk ${i} sent ${(at - sentAt[0]!).toFixed(0)} ms after the first`));
+  // And nothing arrives ahead of its time.
+  assert.ok(audioTimes.at(-1)! - sentAt[0]! >= 5 * 80 - 2, 'the last chunk arrived early');
 });
 
 test('firstByteDelayMs delays the response', async () => {
