@@ -72,6 +72,7 @@ interface Ear {
   stream: AudioReceiveStream | undefined;
   /** Fires when the speaker's silence window closes, so the turn ends on time rather than on the next packet. */
   turnTimer: NodeJS.Timeout | undefined;
+  turnTimerDueAt: number;
 }
 
 export class GuildVoice implements VoiceOutput {
@@ -188,7 +189,7 @@ export class GuildVoice implements VoiceOutput {
         onSpeechStart: () => this.#options.listener.onSpeechStart(userId),
         onUtterance: (samples) => this.#options.listener.onUtterance({ speakerId: userId, speakerName, samples, endedAtMs: this.#now() }),
       });
-      ear = { listener, stream: undefined, turnTimer: undefined };
+      ear = { listener, stream: undefined, turnTimer: undefined, turnTimerDueAt: Infinity };
       this.#ears.set(userId, ear);
     }
     if (!ear.stream || ear.stream.destroyed) this.#subscribe(userId, ear);
@@ -216,15 +217,20 @@ export class GuildVoice implements VoiceOutput {
     });
   }
 
-  /** (Re)arms the ear's timer for the moment its open turn would end if no packet comes first. */
+  /**
+   * Keeps a timer for the moment the ear's open turn would end if no packet comes first. While someone talks
+   * the deadline moves on with every packet; a timer due earlier is left alone and looks again when it fires,
+   * so a packet costs no timer work.
+   */
   #watchTurnEnd(ear: Ear): void {
-    clearTimeout(ear.turnTimer);
-    ear.turnTimer = undefined;
     const deadline = ear.listener.turnDeadline();
+    if (deadline !== undefined && ear.turnTimerDueAt <= deadline) return;
+    clearTimeout(ear.turnTimer);
+    ear.turnTimerDueAt = deadline ?? Infinity;
     if (deadline === undefined) return;
     ear.turnTimer = setTimeout(() => {
+      ear.turnTimerDueAt = Infinity;
       ear.listener.onIdle(this.#now());
-      // A timer may fire a fraction of a millisecond early by our clock: look again.
       this.#watchTurnEnd(ear);
     }, Math.max(0, deadline - this.#now()));
   }
