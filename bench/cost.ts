@@ -13,7 +13,6 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { concatSamples } from '../src/audio/pcm.ts';
 import { OpusDecoder, OpusEncoder, OpusEncoderStream, opusBackend } from '../src/audio/opus.ts';
@@ -160,7 +159,13 @@ export async function measureBackend(seconds: number, runs: number): Promise<Bac
 function figuresFor(cost: BackendCost, key: string, goal: boolean): Figure[] {
   const label = cost.backend;
   return [
-    figure(`cost.${key}.conversationsPerCore`, `conversations per core (${label})`, cost.conversationsPerCore, '', goal ? atLeast(GOAL_PER_CORE, '') : undefined),
+    figure(
+      `cost.${key}.conversationsPerCore`,
+      `conversations per core (${label})`,
+      cost.conversationsPerCore,
+      '',
+      goal ? atLeast(GOAL_PER_CORE, '') : undefined,
+    ),
     figure(`cost.${key}.receivePath`, `receive path CPU per s of audio (${label})`, cost.receivePath, 'ms/s'),
     figure(`cost.${key}.sendPath`, `send path CPU per s of audio (${label})`, cost.sendPath, 'ms/s'),
     ...Object.entries(cost.stages).map(([stage, value]) => figure(`cost.${key}.stage.${stage}`, `  stage ${stage} (${label})`, value, 'ms/s')),
@@ -171,7 +176,7 @@ export const run: Section = async ({ smoke, log, args }) => {
   const seconds = smoke ? 5 : 60;
   const runs = smoke ? 1 : 3;
   const own = await measureBackend(seconds, runs);
-  if (args['backendOnly']) return { name: 'cost', title: '', figures: [], notes: [], detail: { cost: own } };
+  if (args.backendOnly) return { name: 'cost', title: '', figures: [], notes: [], detail: { cost: own } };
   log(`cost: ${own.backend}: ${own.conversationsPerCore.toFixed(0)} conversations per core`);
 
   const notes = [
@@ -196,7 +201,17 @@ export const run: Section = async ({ smoke, log, args }) => {
   }
   const figures = [...figuresFor(own, 'opusscript', true)];
   if (native) figures.push(...figuresFor(native, 'native', false));
-  else figures.push(figure('cost.native.conversationsPerCore', 'conversations per core (@discordjs/opus)', null, '', undefined, status.available ? undefined : `skipped: ${status.available ? '' : status.reason}`));
+  else
+    figures.push(
+      figure(
+        'cost.native.conversationsPerCore',
+        'conversations per core (@discordjs/opus)',
+        null,
+        '',
+        undefined,
+        status.available ? undefined : `skipped: ${status.available ? '' : status.reason}`,
+      ),
+    );
   return {
     name: 'cost',
     title: '2. Cost per conversation: full-duplex signal path, CPU per second of audio',

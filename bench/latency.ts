@@ -56,7 +56,12 @@ export const run: Section = async ({ smoke, log }) => {
     };
   };
   const world = await startWorld({
-    env: { SILENCE_MS: String(SILENCE_MS), JITTER_BUFFER_MS: String(JITTER_MS), DAILY_TOKEN_CAP: '0', ...(process.env['BENCH_LOG_LEVEL'] ? { LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] } : {}) },
+    env: {
+      SILENCE_MS: String(SILENCE_MS),
+      JITTER_BUFFER_MS: String(JITTER_MS),
+      DAILY_TOKEN_CAP: '0',
+      ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
+    },
     createDetector: timedDetector,
   });
   try {
@@ -67,7 +72,9 @@ export const run: Section = async ({ smoke, log }) => {
     await (await alice.slash('join')).reply({ matching: (m) => /Joined/.test(m.content ?? ''), timeoutMs: 15_000 });
     const session = sim.voice.sessions.get(sim.guild().id)!;
 
-    const pieces = speechPieces().filter((piece) => piece.durationMs <= 3_000).map((piece) => ({ piece, packets: opusPackets(piece) }));
+    const pieces = speechPieces()
+      .filter((piece) => piece.durationMs <= 3_000)
+      .map((piece) => ({ piece, packets: opusPackets(piece) }));
     const rows: Array<Record<string, number | string>> = [];
     const missed: Array<Record<string, number | string>> = [];
     for (let turn = 0; turn < warmUp + turns; turn++) {
@@ -91,7 +98,12 @@ export const run: Section = async ({ smoke, log }) => {
       }
       const firstAudioAt = await request.firstAudioAt;
       if (firstAudioAt === undefined || detections.length !== detectionsBefore + 1) {
-        missed.push({ turn, piece: piece.name, detections: detections.length - detectionsBefore, error: firstAudioAt === undefined ? 'no audio from the fake' : 'not exactly one utterance detected' });
+        missed.push({
+          turn,
+          piece: piece.name,
+          detections: detections.length - detectionsBefore,
+          error: firstAudioAt === undefined ? 'no audio from the fake' : 'not exactly one utterance detected',
+        });
         continue;
       }
       // The packet carrying the last spoken sample: frame k holds [20k, 20k + 20) ms of the piece.
@@ -126,15 +138,39 @@ export const run: Section = async ({ smoke, log }) => {
       figure('latency.request.total.median', '(a) end of speech -> request sent, median', median(column('endOfSpeechToRequestMs')), 'ms'),
       figure('latency.request.overSilence.median', '(a) ... beyond the silence window, median', median(over), 'ms', atMost(GOAL_REQUEST_MS, 'ms')),
       figure('latency.request.overSilence.p95', '(a) ... beyond the silence window, p95', p95(over), 'ms', atMost(GOAL_REQUEST_MS, 'ms')),
-      figure('latency.request.endpointing.median', '(a) of which endpointing (detected after silence window), median', median(column('endpointingOverMs')), 'ms'),
+      figure(
+        'latency.request.endpointing.median',
+        '(a) of which endpointing (detected after silence window), median',
+        median(column('endpointingOverMs')),
+        'ms',
+      ),
       figure('latency.request.detectionToRequest.median', '(a) of which detection -> request received, median', median(column('detectionToRequestMs')), 'ms'),
-      figure('latency.firstPacket.overJitter.median', '(b) model first audio -> first Opus packet - jitter buffer, median', median(overJitter), 'ms', atMost(GOAL_FIRST_PACKET_MS, 'ms')),
-      figure('latency.firstPacket.overJitter.p95', '(b) model first audio -> first Opus packet - jitter buffer, p95', p95(overJitter), 'ms', atMost(GOAL_FIRST_PACKET_MS, 'ms')),
+      figure(
+        'latency.firstPacket.overJitter.median',
+        '(b) model first audio -> first Opus packet - jitter buffer, median',
+        median(overJitter),
+        'ms',
+        atMost(GOAL_FIRST_PACKET_MS, 'ms'),
+      ),
+      figure(
+        'latency.firstPacket.overJitter.p95',
+        '(b) model first audio -> first Opus packet - jitter buffer, p95',
+        p95(overJitter),
+        'ms',
+        atMost(GOAL_FIRST_PACKET_MS, 'ms'),
+      ),
       figure('latency.firstPacket.afterFilled.median', '(b) jitter buffer filled -> first Opus packet, median', median(afterFilled), 'ms'),
       figure('latency.firstPacket.afterFilled.p95', '(b) jitter buffer filled -> first Opus packet, p95', p95(afterFilled), 'ms'),
       figure('latency.unanswered', 'turns not measured (no single request and reply)', missed.length, 'turns', atMost(0, 'turns')),
     ];
-    const summaries = rows.length === 0 ? {} : Object.fromEntries(Object.keys(rows[0]!).filter((key) => key !== 'piece').map((key) => [key, summary(column(key))]));
+    const summaries =
+      rows.length === 0
+        ? {}
+        : Object.fromEntries(
+            Object.keys(rows[0]!)
+              .filter((key) => key !== 'piece')
+              .map((key) => [key, summary(column(key))]),
+          );
     return {
       name: 'latency',
       title: `1. Bot-added latency (${rows.length} turns, silence window ${SILENCE_MS} ms, jitter buffer ${JITTER_MS} ms, model first byte ${FIRST_BYTE_MS} ms)`,
@@ -144,7 +180,16 @@ export const run: Section = async ({ smoke, log }) => {
         'End of speech: departure of the packet carrying the last spoken sample (truth.json); request sent: the fake has read the whole request body.',
         `The fake streams reply audio in real time in ${(CHUNK_BYTES / 48).toFixed(0)} ms chunks, so a ${JITTER_MS} ms jitter buffer fills ${(Math.ceil((JITTER_MS * 48) / CHUNK_BYTES) - 1) * (CHUNK_BYTES / 48)} ms after the first byte: "(b) - jitter buffer" credits the bot with the difference; "jitter buffer filled -> first packet" does not.`,
       ],
-      detail: { silenceMs: SILENCE_MS, jitterMs: JITTER_MS, firstByteMs: FIRST_BYTE_MS, replySeconds: REPLY_SECONDS, chunkMs: CHUNK_BYTES / 48, summaries, turns: rows, missed },
+      detail: {
+        silenceMs: SILENCE_MS,
+        jitterMs: JITTER_MS,
+        firstByteMs: FIRST_BYTE_MS,
+        replySeconds: REPLY_SECONDS,
+        chunkMs: CHUNK_BYTES / 48,
+        summaries,
+        turns: rows,
+        missed,
+      },
     };
   } finally {
     await world.close();

@@ -46,13 +46,22 @@ class EncodingOutput implements VoiceOutput {
   }
 }
 
-interface Sample { turn: number; minute: number; heapUsedMiB: number; rssMiB: number; externalMiB: number; arrayBuffersMiB: number }
+interface Sample {
+  turn: number;
+  minute: number;
+  heapUsedMiB: number;
+  rssMiB: number;
+  externalMiB: number;
+  arrayBuffersMiB: number;
+}
 
 export const run: Section = async ({ smoke, log }) => {
   const gc = globalThis.gc;
   if (!gc) throw new Error('run with --expose-gc');
   const hourMs = smoke ? 3 * 60_000 : 60 * 60_000;
-  const fake = spawn(process.execPath, [new URL('support/fakeModel.ts', import.meta.url).pathname, '--reply-seconds', String(REPLY_SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const fake = spawn(process.execPath, [new URL('support/fakeModel.ts', import.meta.url).pathname, '--reply-seconds', String(REPLY_SECONDS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const [baseURL] = (await once(createInterface({ input: fake.stdout! }), 'line')) as [string];
     let now = 0;
@@ -74,7 +83,9 @@ export const run: Section = async ({ smoke, log }) => {
         transcriptEnabled: () => false,
       },
     });
-    const pieces = speechPieces().filter((piece) => piece.durationMs <= 3_000).map((piece) => ({ piece, packets: opusPackets(piece) }));
+    const pieces = speechPieces()
+      .filter((piece) => piece.durationMs <= 3_000)
+      .map((piece) => ({ piece, packets: opusPackets(piece) }));
     const listeners = SPEAKERS.map((speakerId) => {
       const state = { rtp: Math.floor(Math.random() * 2 ** 31), listener: undefined as unknown as SpeakerListener };
       state.listener = new SpeakerListener({
@@ -88,7 +99,14 @@ export const run: Section = async ({ smoke, log }) => {
     const sample = (turn: number): void => {
       gc();
       const memory = process.memoryUsage();
-      samples.push({ turn, minute: now / 60_000, heapUsedMiB: memory.heapUsed / MiB, rssMiB: memory.rss / MiB, externalMiB: memory.external / MiB, arrayBuffersMiB: memory.arrayBuffers / MiB });
+      samples.push({
+        turn,
+        minute: now / 60_000,
+        heapUsedMiB: memory.heapUsed / MiB,
+        rssMiB: memory.rss / MiB,
+        externalMiB: memory.external / MiB,
+        arrayBuffersMiB: memory.arrayBuffers / MiB,
+      });
     };
     const started = performance.now();
     const cpu = process.cpuUsage();
@@ -134,10 +152,20 @@ export const run: Section = async ({ smoke, log }) => {
     // fills take that long: V8's young generation (32 MiB) becoming resident page by page, and Node's buffer
     // of fetch timings (250 entries, one per request). Heap snapshots at turns 100/300/500 showed nothing else.
     const steady = samples.filter((s) => s.minute >= (WARM_UP_FRACTION * hourMs) / 60_000);
-    const at = (fraction: number): Sample => samples.reduce((best, s) => (Math.abs(s.minute - (fraction * hourMs) / 60_000) < Math.abs(best.minute - (fraction * hourMs) / 60_000) ? s : best), samples[0]!);
+    const at = (fraction: number): Sample =>
+      samples.reduce(
+        (best, s) => (Math.abs(s.minute - (fraction * hourMs) / 60_000) < Math.abs(best.minute - (fraction * hourMs) / 60_000) ? s : best),
+        samples[0]!,
+      );
     const [start, middle, end] = [at(0.1), at(WARM_UP_FRACTION), at(1)];
-    const heapPerTurn = slope(steady.map((s) => s.turn), steady.map((s) => s.heapUsedMiB * MiB));
-    const rssPerTurn = slope(steady.map((s) => s.turn), steady.map((s) => s.rssMiB * MiB));
+    const heapPerTurn = slope(
+      steady.map((s) => s.turn),
+      steady.map((s) => s.heapUsedMiB * MiB),
+    );
+    const rssPerTurn = slope(
+      steady.map((s) => s.turn),
+      steady.map((s) => s.rssMiB * MiB),
+    );
     const minutes = hourMs / 60_000;
     return {
       name: 'memory',

@@ -21,7 +21,7 @@ import { median } from './lib/stats.ts';
 
 const SWEEP_SECONDS = 8;
 const SWEEP_AMPLITUDE = 0.5;
-const SWEEP_LEVEL_DB = 20 * Math.log10(SWEEP_AMPLITUDE * 32767 / 32768);
+const SWEEP_LEVEL_DB = 20 * Math.log10((SWEEP_AMPLITUDE * 32767) / 32768);
 const NOISE_RMS = 2000;
 /** sox gets 5 x more audio for its speed: it is fast enough that the shell's 10 ms CPU clock would dominate. */
 const SOX_SPEED_FACTOR = 5;
@@ -64,7 +64,11 @@ function loop(samples: Int16Array, rate: number, seconds: number): Int16Array {
   return out;
 }
 
-interface SweepResult { passband: number[]; passbandVsIdealDb: number; rejectionDb: number }
+interface SweepResult {
+  passband: number[];
+  passbandVsIdealDb: number;
+  rejectionDb: number;
+}
 
 /** Frame-by-frame analysis of a resampled sweep: level at the tone (passband) and what lies where nothing should. */
 function analyseSweep(output: Int16Array, c: Conversion, sweepTo: number): SweepResult {
@@ -100,7 +104,8 @@ function analyseSweep(output: Int16Array, c: Conversion, sweepTo: number): Sweep
 function thirdOctaveBands(samples: Int16Array, rate: number, upTo: number): Map<number, number> {
   const power = averagedPower(samples, Math.round(rate * 0.064));
   const bands = new Map<number, number>();
-  for (let centre = 100; centre * 2 ** (1 / 6) <= upTo; centre *= 2 ** (1 / 3)) bands.set(Math.round(centre), powerDb(bandPower(power, rate, centre / 2 ** (1 / 6), centre * 2 ** (1 / 6))));
+  for (let centre = 100; centre * 2 ** (1 / 6) <= upTo; centre *= 2 ** (1 / 3))
+    bands.set(Math.round(centre), powerDb(bandPower(power, rate, centre / 2 ** (1 / 6), centre * 2 ** (1 / 6))));
   return bands;
 }
 
@@ -128,7 +133,7 @@ export const run: Section = async ({ smoke, log }) => {
   const notes = [
     'Sweep: 20 Hz to just under the input Nyquist, -6 dBFS, 8 s, analysed in 64 ms Blackman-Harris frames; speech: the clean fixtures (58 s); sox: `rate -h`, no dither, --single-threaded.',
     sox.available ? `Reference: ${sox.version}.` : `Comparison with sox skipped: ${sox.reason}.`,
-    `Speech rejection is bounded by 16-bit rounding of the outputs (about ${(10 * Math.log10((NOISE_RMS ** 2) / (2 / 12))).toFixed(0)} dB for the 48 -> 16 kHz noise test; about 85 dB for 24 -> 48 kHz speech): at that floor ours and sox read the same.`,
+    `Speech rejection is bounded by 16-bit rounding of the outputs (about ${(10 * Math.log10(NOISE_RMS ** 2 / (2 / 12))).toFixed(0)} dB for the 48 -> 16 kHz noise test; about 85 dB for 24 -> 48 kHz speech): at that floor ours and sox read the same.`,
   ];
 
   for (const c of CONVERSIONS) {
@@ -166,7 +171,9 @@ export const run: Section = async ({ smoke, log }) => {
     const oursSweepMs = oursCpuMs(speedSweep, c.from, c.to, runs);
     const realTime = (ms: number): number => (speedSeconds * 1000) / ms;
 
-    let soxFigures: { passbandSweep: number; passbandSpeech: number; sweep: SweepResult; speechRejection: number; speechRealTime: number; sweepRealTime: number } | undefined;
+    let soxFigures:
+      | { passbandSweep: number; passbandSpeech: number; sweep: SweepResult; speechRejection: number; speechRealTime: number; sweepRealTime: number }
+      | undefined;
     if (sox.available) {
       const soxSweepOut = soxResample(sweepIn, c.from, c.to).output;
       const soxSweep = analyseSweep(soxSweepOut, c, sweepTo);
@@ -174,25 +181,96 @@ export const run: Section = async ({ smoke, log }) => {
       const soxSpeech = soxResample(speechIn, c.from, c.to).output;
       const passbandSpeech = bandDifference(oursBands, thirdOctaveBands(soxSpeech, c.to, 0.45 * lower));
       const soxRejection = speechRejection(soxSpeech, mixIn ? soxResample(mixIn, c.from, c.to).output : undefined);
-      const soxSpeechMs = median(Array.from({ length: runs }, () => soxResample(loop(speechIn, c.from, speedSeconds * SOX_SPEED_FACTOR), c.from, c.to).cpuMs)) / SOX_SPEED_FACTOR;
-      const soxSweepMs = median(Array.from({ length: runs }, () => soxResample(loop(sweepIn, c.from, speedSeconds * SOX_SPEED_FACTOR), c.from, c.to).cpuMs)) / SOX_SPEED_FACTOR;
-      soxFigures = { passbandSweep, passbandSpeech, sweep: soxSweep, speechRejection: soxRejection, speechRealTime: realTime(soxSpeechMs), sweepRealTime: realTime(soxSweepMs) };
+      const soxSpeechMs =
+        median(Array.from({ length: runs }, () => soxResample(loop(speechIn, c.from, speedSeconds * SOX_SPEED_FACTOR), c.from, c.to).cpuMs)) / SOX_SPEED_FACTOR;
+      const soxSweepMs =
+        median(Array.from({ length: runs }, () => soxResample(loop(sweepIn, c.from, speedSeconds * SOX_SPEED_FACTOR), c.from, c.to).cpuMs)) / SOX_SPEED_FACTOR;
+      soxFigures = {
+        passbandSweep,
+        passbandSpeech,
+        sweep: soxSweep,
+        speechRejection: soxRejection,
+        speechRealTime: realTime(soxSpeechMs),
+        sweepRealTime: realTime(soxSweepMs),
+      };
     }
     const skipped = sox.available ? undefined : `skipped: ${sox.reason}`;
     const kind = c.to > c.from ? 'image' : 'alias';
     figures.push(
-      figure(`resampler.${c.key}.passbandVsSox.sweep`, `${label}: passband level vs sox, sweep (max |diff|)`, soxFigures?.passbandSweep ?? null, 'dB', atMost(1, 'dB'), skipped),
-      figure(`resampler.${c.key}.passbandVsSox.speech`, `${label}: passband level vs sox, speech 1/3-octave bands (max |diff|)`, soxFigures?.passbandSpeech ?? null, 'dB', atMost(1, 'dB'), skipped),
-      figure(`resampler.${c.key}.passbandVsInput.sweep`, `${label}: passband deviation from the input, sweep (ours; sox ${soxFigures ? soxFigures.sweep.passbandVsIdealDb.toFixed(2) : '-'})`, oursSweep.passbandVsIdealDb, 'dB'),
-      figure(`resampler.${c.key}.rejection.sweep`, `${label}: ${kind} rejection, sweep (ours; sox ${soxFigures ? soxFigures.sweep.rejectionDb.toFixed(1) : '-'})`, oursSweep.rejectionDb, 'dB', atLeast(60, 'dB')),
-      figure(`resampler.${c.key}.rejection.speech`, `${label}: ${kind} rejection, speech${noise ? ' + HF noise' : ''} (ours; sox ${soxFigures ? soxFigures.speechRejection.toFixed(1) : '-'})`, oursSpeechRejection, 'dB', atLeast(60, 'dB')),
-      figure(`resampler.${c.key}.speed.speech`, `${label}: speed on speech, x real time per core (ours; sox ${soxFigures ? soxFigures.speechRealTime.toFixed(0) : '-'})`, realTime(oursSpeechMs), 'x', atLeast(200, 'x')),
-      figure(`resampler.${c.key}.speed.sweep`, `${label}: speed on the sweep, x real time per core (ours; sox ${soxFigures ? soxFigures.sweepRealTime.toFixed(0) : '-'})`, realTime(oursSweepMs), 'x', atLeast(200, 'x')),
-      figure(`resampler.${c.key}.samplesPerSecond`, `${label}: input samples per CPU second (ours)`, (c.from * speedSeconds) / (oursSpeechMs / 1000), 'samples/s'),
+      figure(
+        `resampler.${c.key}.passbandVsSox.sweep`,
+        `${label}: passband level vs sox, sweep (max |diff|)`,
+        soxFigures?.passbandSweep ?? null,
+        'dB',
+        atMost(1, 'dB'),
+        skipped,
+      ),
+      figure(
+        `resampler.${c.key}.passbandVsSox.speech`,
+        `${label}: passband level vs sox, speech 1/3-octave bands (max |diff|)`,
+        soxFigures?.passbandSpeech ?? null,
+        'dB',
+        atMost(1, 'dB'),
+        skipped,
+      ),
+      figure(
+        `resampler.${c.key}.passbandVsInput.sweep`,
+        `${label}: passband deviation from the input, sweep (ours; sox ${soxFigures ? soxFigures.sweep.passbandVsIdealDb.toFixed(2) : '-'})`,
+        oursSweep.passbandVsIdealDb,
+        'dB',
+      ),
+      figure(
+        `resampler.${c.key}.rejection.sweep`,
+        `${label}: ${kind} rejection, sweep (ours; sox ${soxFigures ? soxFigures.sweep.rejectionDb.toFixed(1) : '-'})`,
+        oursSweep.rejectionDb,
+        'dB',
+        atLeast(60, 'dB'),
+      ),
+      figure(
+        `resampler.${c.key}.rejection.speech`,
+        `${label}: ${kind} rejection, speech${noise ? ' + HF noise' : ''} (ours; sox ${soxFigures ? soxFigures.speechRejection.toFixed(1) : '-'})`,
+        oursSpeechRejection,
+        'dB',
+        atLeast(60, 'dB'),
+      ),
+      figure(
+        `resampler.${c.key}.speed.speech`,
+        `${label}: speed on speech, x real time per core (ours; sox ${soxFigures ? soxFigures.speechRealTime.toFixed(0) : '-'})`,
+        realTime(oursSpeechMs),
+        'x',
+        atLeast(200, 'x'),
+      ),
+      figure(
+        `resampler.${c.key}.speed.sweep`,
+        `${label}: speed on the sweep, x real time per core (ours; sox ${soxFigures ? soxFigures.sweepRealTime.toFixed(0) : '-'})`,
+        realTime(oursSweepMs),
+        'x',
+        atLeast(200, 'x'),
+      ),
+      figure(
+        `resampler.${c.key}.samplesPerSecond`,
+        `${label}: input samples per CPU second (ours)`,
+        (c.from * speedSeconds) / (oursSpeechMs / 1000),
+        'samples/s',
+      ),
     );
     detail[c.key] = {
-      ours: { passbandVsInputDb: oursSweep.passbandVsIdealDb, rejectionSweepDb: oursSweep.rejectionDb, rejectionSpeechDb: oursSpeechRejection, speechRealTime: realTime(oursSpeechMs), sweepRealTime: realTime(oursSweepMs) },
-      sox: soxFigures ? { passbandVsInputDb: soxFigures.sweep.passbandVsIdealDb, rejectionSweepDb: soxFigures.sweep.rejectionDb, rejectionSpeechDb: soxFigures.speechRejection, speechRealTime: soxFigures.speechRealTime, sweepRealTime: soxFigures.sweepRealTime } : null,
+      ours: {
+        passbandVsInputDb: oursSweep.passbandVsIdealDb,
+        rejectionSweepDb: oursSweep.rejectionDb,
+        rejectionSpeechDb: oursSpeechRejection,
+        speechRealTime: realTime(oursSpeechMs),
+        sweepRealTime: realTime(oursSweepMs),
+      },
+      sox: soxFigures
+        ? {
+            passbandVsInputDb: soxFigures.sweep.passbandVsIdealDb,
+            rejectionSweepDb: soxFigures.sweep.rejectionDb,
+            rejectionSpeechDb: soxFigures.speechRejection,
+            speechRealTime: soxFigures.speechRealTime,
+            sweepRealTime: soxFigures.sweepRealTime,
+          }
+        : null,
       bandsDb: Object.fromEntries(oursBands),
     };
     log(`resampler: ${label} done`);

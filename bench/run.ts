@@ -35,7 +35,13 @@ function runSection(name: string): Promise<SectionResult> {
       try {
         resolve(JSON.parse(readFileSync(file, 'utf8')) as SectionResult);
       } catch {
-        resolve({ name, title: `${name}: FAILED (exit ${code ?? signal})`, figures: [], notes: [`The ${name} section did not finish; its output is above.`], detail: { failed: true } });
+        resolve({
+          name,
+          title: `${name}: FAILED (exit ${code ?? signal})`,
+          figures: [],
+          notes: [`The ${name} section did not finish; its output is above.`],
+          detail: { failed: true },
+        });
       }
     });
   });
@@ -56,7 +62,11 @@ function printTable(results: readonly SectionResult[]): void {
     for (const note of result.notes) rows.push([`   ${note}`]);
   }
   const widths = [0, 0, 0];
-  for (const row of rows) if (row.length > 1) row.slice(0, 3).forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
+  for (const row of rows)
+    if (row.length > 1)
+      row.slice(0, 3).forEach((cell, i) => {
+        widths[i] = Math.max(widths[i]!, cell.length);
+      });
   const lines = [['figure', 'value', 'goal', 'met?'], ...rows].map((row) =>
     row.length === 1 ? `\n${row[0]}` : row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join(' | '),
   );
@@ -78,14 +88,28 @@ const seconds = (performance.now() - started) / 1000;
 printTable(results);
 const figures: Array<Figure & { section: string }> = results.flatMap((result) => result.figures.map((f) => ({ section: result.name, ...f })));
 const withGoals = figures.filter((f) => f.met !== null);
-const failed = results.filter((result) => result.detail['failed']).map((result) => result.name);
-writeFileSync(out, `${JSON.stringify({
-  mode: smoke ? 'smoke' : 'full',
-  machine,
-  seconds: Number(seconds.toFixed(1)),
-  summary: { goals: withGoals.length, met: withGoals.filter((f) => f.met).length, missed: withGoals.filter((f) => !f.met).map((f) => f.id), failedSections: failed },
-  figures,
-  sections: results,
-}, null, 1)}\n`);
-process.stdout.write(`\n${withGoals.filter((f) => f.met).length} of ${withGoals.length} goals met; ${(seconds / 60).toFixed(1)} minutes on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.node}. Figures written to ${out}.\n`);
+const failed = results.filter((result) => result.detail.failed).map((result) => result.name);
+writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      mode: smoke ? 'smoke' : 'full',
+      machine,
+      seconds: Number(seconds.toFixed(1)),
+      summary: {
+        goals: withGoals.length,
+        met: withGoals.filter((f) => f.met).length,
+        missed: withGoals.filter((f) => !f.met).map((f) => f.id),
+        failedSections: failed,
+      },
+      figures,
+      sections: results,
+    },
+    null,
+    1,
+  )}\n`,
+);
+process.stdout.write(
+  `\n${withGoals.filter((f) => f.met).length} of ${withGoals.length} goals met; ${(seconds / 60).toFixed(1)} minutes on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.node}. Figures written to ${out}.\n`,
+);
 process.exit(failed.length > 0 ? 1 : 0);

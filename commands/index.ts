@@ -14,4 +14,18 @@ import { transcript } from './transcript.ts';
 import { usage } from './usage.ts';
 import { voice } from './voice.ts';
 
-export const commands: readonly SlashCommand[] = [join, leave, status, voice, listen, reset, transcript, persona, usage, limits, ask, describe, describeChannel];
+export const commands: readonly SlashCommand[] = [
+  join,
+  leave,
+  status,
+  voice,
+  listen,
+  reset,
+  transcript,
+  persona,
+  usage,
+  limits,
+  ask,
+  describe,
+  describeChannel,
+];

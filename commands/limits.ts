@@ -8,11 +8,17 @@ export const limits: SlashCommand = {
   definition: () =>
     new SlashCommandBuilder()
       .setName('limits')
-      .setDescription("Per-person limits in this server (Manage Server); without options, shows them")
+      .setDescription('Per-person limits in this server (Manage Server); without options, shows them')
       .setDMPermission(false)
-      .addIntegerOption((option) => option.setName('daily_tokens').setDescription('Tokens one person may use per day (0 = no cap, -1 = bot default)').setMinValue(-1))
       .addIntegerOption((option) =>
-        option.setName('cooldown_seconds').setDescription('Seconds between one person\'s requests (-1 = bot default)').setMinValue(-1).setMaxValue(COOLDOWN_MAX_SECONDS),
+        option.setName('daily_tokens').setDescription('Tokens one person may use per day (0 = no cap, -1 = bot default)').setMinValue(-1),
+      )
+      .addIntegerOption((option) =>
+        option
+          .setName('cooldown_seconds')
+          .setDescription("Seconds between one person's requests (-1 = bot default)")
+          .setMinValue(-1)
+          .setMaxValue(COOLDOWN_MAX_SECONDS),
       )
       .toJSON(),
   async execute(interaction, { store, config }) {

@@ -14,7 +14,9 @@ export const persona: SlashCommand = {
         sub
           .setName('set')
           .setDescription('Set the persona (Manage Server)')
-          .addStringOption((option) => option.setName('text').setDescription('e.g. "A cheerful pirate who keeps answers short"').setRequired(true).setMaxLength(PERSONA_MAX_LENGTH)),
+          .addStringOption((option) =>
+            option.setName('text').setDescription('e.g. "A cheerful pirate who keeps answers short"').setRequired(true).setMaxLength(PERSONA_MAX_LENGTH),
+          ),
       )
       .addSubcommand((sub) => sub.setName('show').setDescription('Show the current persona'))
       .addSubcommand((sub) => sub.setName('clear').setDescription('Remove the persona (Manage Server)'))

@@ -18,16 +18,22 @@ export const status: SlashCommand = {
       .map((t) => (t.toPlaybackMs === undefined ? undefined : `${Math.round(t.toPlaybackMs)} ms`))
       .filter((text): text is string => text !== undefined);
     const listen = settings.listen.mode === 'only-me' ? `only <@${settings.listen.userId}>` : MODE_LABELS[settings.listen.mode];
-    const embed = new EmbedBuilder()
-      .setTitle('Voice status')
-      .addFields(
-        { name: 'Channel', value: conversation?.voice.channelId ? `<#${conversation.voice.channelId}> (${conversation.session.state.status})` : 'not in a voice channel', inline: true },
-        { name: 'Listening to', value: listen, inline: true },
-        { name: 'Your voice', value: `${yourVoice.voice} (${yourVoice.source === 'user' ? 'yours' : yourVoice.source === 'guild' ? 'server default' : 'bot default'})`, inline: true },
-        { name: 'Queue', value: conversation ? `${conversation.session.queue.length} waiting` : '-', inline: true },
-        { name: 'Transcript', value: settings.transcript.enabled ? 'on' : 'off', inline: true },
-        { name: 'Reply latency (end of speech to voice, last turns)', value: latency.length > 0 ? latency.join(', ') : 'no turns yet' },
-      );
+    const embed = new EmbedBuilder().setTitle('Voice status').addFields(
+      {
+        name: 'Channel',
+        value: conversation?.voice.channelId ? `<#${conversation.voice.channelId}> (${conversation.session.state.status})` : 'not in a voice channel',
+        inline: true,
+      },
+      { name: 'Listening to', value: listen, inline: true },
+      {
+        name: 'Your voice',
+        value: `${yourVoice.voice} (${yourVoice.source === 'user' ? 'yours' : yourVoice.source === 'guild' ? 'server default' : 'bot default'})`,
+        inline: true,
+      },
+      { name: 'Queue', value: conversation ? `${conversation.session.queue.length} waiting` : '-', inline: true },
+      { name: 'Transcript', value: settings.transcript.enabled ? 'on' : 'off', inline: true },
+      { name: 'Reply latency (end of speech to voice, last turns)', value: latency.length > 0 ? latency.join(', ') : 'no turns yet' },
+    );
     await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 };

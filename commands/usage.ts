@@ -20,7 +20,10 @@ export const usage: SlashCommand = {
       .setName('usage')
       .setDescription('Tokens used, by modality')
       .addStringOption((option) =>
-        option.setName('scope').setDescription('You (default) or the whole server (Manage Server)').addChoices({ name: 'me', value: 'me' }, { name: 'server', value: 'server' }),
+        option
+          .setName('scope')
+          .setDescription('You (default) or the whole server (Manage Server)')
+          .addChoices({ name: 'me', value: 'me' }, { name: 'server', value: 'server' }),
       )
       .toJSON(),
   async execute(interaction, { store }) {

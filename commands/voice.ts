@@ -26,7 +26,13 @@ export const voice: SlashCommand = {
         sub
           .setName('set')
           .setDescription('Pick a voice for you, or the server default')
-          .addStringOption((option) => option.setName('voice').setDescription('The voice').setRequired(true).addChoices(...voiceChoices(model)))
+          .addStringOption((option) =>
+            option
+              .setName('voice')
+              .setDescription('The voice')
+              .setRequired(true)
+              .addChoices(...voiceChoices(model)),
+          )
           .addStringOption((option) =>
             option
               .setName('scope')
@@ -39,7 +45,13 @@ export const voice: SlashCommand = {
         sub
           .setName('preview')
           .setDescription('Hear a voice in the voice channel')
-          .addStringOption((option) => option.setName('voice').setDescription('The voice').setRequired(true).addChoices(...voiceChoices(model))),
+          .addStringOption((option) =>
+            option
+              .setName('voice')
+              .setDescription('The voice')
+              .setRequired(true)
+              .addChoices(...voiceChoices(model)),
+          ),
       )
       .toJSON(),
   async execute(interaction, { model, store, voice: voices }) {

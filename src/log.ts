@@ -10,8 +10,5 @@ const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((key) => `*.${key}`)];
 
 /** A logger writing to stdout (or the given stream), with secrets redacted. */
 export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): Logger {
-  return pino(
-    { level, base: undefined, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    destination ?? pino.destination({ fd: 1, sync: false }),
-  );
+  return pino({ level, base: undefined, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination ?? pino.destination({ fd: 1, sync: false }));
 }

@@ -73,11 +73,20 @@ const MAY_SKIP = /^(resampler\.\w+\.passbandVsSox\.|cost\.native\.)/;
 
 test('npm run bench -- --smoke writes every figure with a sane value', { timeout: 180_000 }, () => {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-smoke-')), 'results.json');
-  const run = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(ROOT, 'bench/run.ts'), '--smoke', `--out=${out}`], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+  const run = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(ROOT, 'bench/run.ts'), '--smoke', `--out=${out}`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 170_000,
+  });
   assert.equal(run.status, 0, `bench --smoke failed:\n${run.stdout}\n${run.stderr}`);
   assert.match(run.stdout, /figure +\| value +\| goal +\| met\?/);
 
-  const results = JSON.parse(readFileSync(out, 'utf8')) as { mode: string; machine: Record<string, unknown>; figures: Figure[]; summary: { failedSections: string[] } };
+  const results = JSON.parse(readFileSync(out, 'utf8')) as {
+    mode: string;
+    machine: Record<string, unknown>;
+    figures: Figure[];
+    summary: { failedSections: string[] };
+  };
   assert.equal(results.mode, 'smoke');
   for (const key of ['cpuModel', 'cores', 'node', 'date']) assert.ok(results.machine[key], `machine.${key}`);
   assert.deepEqual(results.summary.failedSections, []);

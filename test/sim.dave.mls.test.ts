@@ -11,7 +11,14 @@ const ALICE = '1300000000000000002';
 const BOB = '1300000000000000003';
 
 test('<V> length headers use the shortest of 1, 2 or 4 bytes and read back', () => {
-  for (const [length, bytes] of [[0, 1], [63, 1], [64, 2], [16_383, 2], [16_384, 4], [2 ** 30 - 1, 4]] as const) {
+  for (const [length, bytes] of [
+    [0, 1],
+    [63, 1],
+    [64, 2],
+    [16_383, 2],
+    [16_384, 4],
+    [2 ** 30 - 1, 4],
+  ] as const) {
     const header = varint(length);
     assert.equal(header.length, bytes, `${length}`);
     assert.equal(new Reader(header).varint(), length);

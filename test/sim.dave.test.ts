@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { AudioPlayerStatus, createAudioPlayer, createAudioResource, EndBehaviorType, entersState, joinVoiceChannel, StreamType, VoiceConnectionStatus } from '@discordjs/voice';
+import {
+  AudioPlayerStatus,
+  createAudioPlayer,
+  createAudioResource,
+  EndBehaviorType,
+  entersState,
+  joinVoiceChannel,
+  StreamType,
+  VoiceConnectionStatus,
+} from '@discordjs/voice';
 import type { VoiceConnection } from '@discordjs/voice';
 import type { DAVESession as DaveySession } from '@snazzah/davey';
 import type { Client } from 'discord.js';
@@ -52,7 +61,13 @@ describe('DAVE', () => {
   test('joining forms an MLS group of the client and alice through the simulated delivery service', async () => {
     const guild = client.guilds.cache.get(sim.guild().id)!;
     const sessionReady = sim.waitForVoiceReady();
-    connection = joinVoiceChannel({ guildId: guild.id, channelId: sim.channelId('General'), adapterCreator: guild.voiceAdapterCreator, selfDeaf: false, daveEncryption: true });
+    connection = joinVoiceChannel({
+      guildId: guild.id,
+      channelId: sim.channelId('General'),
+      adapterCreator: guild.voiceAdapterCreator,
+      selfDeaf: false,
+      daveEncryption: true,
+    });
     await entersState(connection, VoiceConnectionStatus.Ready, 5_000);
     const session = await sessionReady;
     assert.equal(session.daveProtocolVersion, 1);
@@ -60,7 +75,10 @@ describe('DAVE', () => {
     assert.equal(group.epoch, 1n);
     assert.deepEqual([...group.members].sort(), [sim.botUserId, sim.user('alice').id].sort());
     const call = sim.daveCall()!;
-    assert.deepEqual(call.ds.events.map((e) => e.kind), ['commit', 'executed']);
+    assert.deepEqual(
+      call.ds.events.map((e) => e.kind),
+      ['commit', 'executed'],
+    );
     assert.equal(call.ds.rejectedCommits, 0);
     assertSameGroup('alice');
     assert.deepEqual(call.errors, []);
@@ -81,7 +99,7 @@ describe('DAVE', () => {
     assert.equal(audio.length, 50);
     const decoder = new OpusDecoder();
     const pcm = new Int16Array(audio.length * 1920);
-    audio.forEach((packet, i) => pcm.set(decoder.decode(packet), i * 1920));
+    for (const [i, packet] of audio.entries()) pcm.set(decoder.decode(packet), i * 1920);
     decoder.destroy();
     const pitch = dominantFrequency(channel(pcm, 2, 0), 48_000);
     assert.ok(Math.abs(pitch - 440) / 440 < 0.01, `pitch ${pitch.toFixed(1)} Hz`);
@@ -94,7 +112,10 @@ describe('DAVE', () => {
     const utterance = await sim.botAudio.nextUtterance(5_000);
     await entersState(player, AudioPlayerStatus.Idle, 2_000);
     player.stop();
-    assert.ok(utterance.packets.every((p) => p.e2ee && hasDaveMarker(p.wire)), 'every audio frame was a DAVE frame');
+    assert.ok(
+      utterance.packets.every((p) => p.e2ee && hasDaveMarker(p.wire)),
+      'every audio frame was a DAVE frame',
+    );
     const pitch = dominantFrequency(channel(utterance.pcm, 2, 0), 48_000);
     assert.ok(Math.abs(pitch - 660) / 660 < 0.01, `pitch ${pitch.toFixed(1)} Hz after end-to-end decryption`);
     assert.equal(sim.daveCall()!.botDecryptFailures, 0);
@@ -147,7 +168,10 @@ describe('DAVE', () => {
     assert.equal(session.resumes, 0, 'a new session, not a resume');
     await entersState(connection, VoiceConnectionStatus.Ready, 5_000);
     const group = await sim.daveSettled();
-    assert.ok(call.ds.events.some((e) => e.kind === 'reset' && e.soleMember === alice.id), 'alice was left alone in the old group and reset');
+    assert.ok(
+      call.ds.events.some((e) => e.kind === 'reset' && e.soleMember === alice.id),
+      'alice was left alone in the old group and reset',
+    );
     assert.equal(group.epoch, 1n);
     assert.deepEqual([...group.members].sort(), [sim.botUserId, alice.id].sort());
     assertSameGroup('alice');
@@ -161,7 +185,12 @@ describe('DAVE', () => {
     const ws = new WebSocket(`wss://${sim.voice.endpoint}?v=8`);
     await once(ws, 'open');
     const closed = once(ws, 'close');
-    ws.send(JSON.stringify({ op: 0, d: { server_id: grant.guildId, user_id: grant.userId, session_id: grant.sessionId, token: grant.token, max_dave_protocol_version: 0 } }));
+    ws.send(
+      JSON.stringify({
+        op: 0,
+        d: { server_id: grant.guildId, user_id: grant.userId, session_id: grant.sessionId, token: grant.token, max_dave_protocol_version: 0 },
+      }),
+    );
     const [code] = (await withTimeout(closed, 2_000, 'the voice server to close')) as [number];
     assert.equal(code, 4017);
   });

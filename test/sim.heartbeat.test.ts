@@ -28,15 +28,19 @@ after(async () => {
 
 /** Resolves after `count` emissions of `event` whose message matches `pattern`. */
 function countMessages(emitter: NodeJS.EventEmitter, event: string, pattern: RegExp, count: number): Promise<void> {
-  return withTimeout(new Promise<void>((resolve) => {
-    let seen = 0;
-    const listener = (message: string): void => {
-      if (!pattern.test(message) || ++seen < count) return;
-      emitter.off(event, listener);
-      resolve();
-    };
-    emitter.on(event, listener);
-  }), 5_000, `${count} × ${pattern}`);
+  return withTimeout(
+    new Promise<void>((resolve) => {
+      let seen = 0;
+      const listener = (message: string): void => {
+        if (!pattern.test(message) || ++seen < count) return;
+        emitter.off(event, listener);
+        resolve();
+      };
+      emitter.on(event, listener);
+    }),
+    5_000,
+    `${count} × ${pattern}`,
+  );
 }
 
 test('gateway heartbeats are acknowledged and carry the last sequence', async () => {
@@ -46,11 +50,17 @@ test('gateway heartbeats are acknowledged and carry the last sequence', async ()
 
 test('voice heartbeats {t, seq_ack} are acknowledged with {t}', async () => {
   const guild = client.guilds.cache.get(sim.guild().id)!;
-  connection = joinVoiceChannel({ guildId: guild.id, channelId: sim.channelId('General'), adapterCreator: guild.voiceAdapterCreator, selfDeaf: false, debug: true });
+  connection = joinVoiceChannel({
+    guildId: guild.id,
+    channelId: sim.channelId('General'),
+    adapterCreator: guild.voiceAdapterCreator,
+    selfDeaf: false,
+    debug: true,
+  });
   await entersState(connection, VoiceConnectionStatus.Ready, 5_000);
   await countMessages(connection, 'debug', /<< \{"op":6,/, 3);
   assert.equal(connection.state.status, VoiceConnectionStatus.Ready);
   const beat = sim.voice.sessions.get(sim.guild().id)?.lastHeartbeat;
-  assert.equal(typeof beat?.['t'], 'number');
-  assert.ok(Number(beat?.['seq_ack']) >= 2, 'seq_ack acknowledges the server messages (Ready, Session Description, ...)');
+  assert.equal(typeof beat?.t, 'number');
+  assert.ok(Number(beat?.seq_ack) >= 2, 'seq_ack acknowledges the server messages (Ready, Session Description, ...)');
 });

@@ -18,9 +18,21 @@ before(async () => {
   await sim.user('alice').joinVoice('General');
   client = await loginClient(sim);
   await client.application.commands.set([
-    { name: 'join', description: 'Join a voice channel', options: [{ type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'Where', channelTypes: [ChannelType.GuildVoice] }] },
-    { name: 'ask', description: 'Ask something', options: [{ type: ApplicationCommandOptionType.String, name: 'question', description: 'What', required: true }] },
-    { name: 'describe', description: 'Describe a file', options: [{ type: ApplicationCommandOptionType.Attachment, name: 'file', description: 'The file', required: true }] },
+    {
+      name: 'join',
+      description: 'Join a voice channel',
+      options: [{ type: ApplicationCommandOptionType.Channel, name: 'channel', description: 'Where', channelTypes: [ChannelType.GuildVoice] }],
+    },
+    {
+      name: 'ask',
+      description: 'Ask something',
+      options: [{ type: ApplicationCommandOptionType.String, name: 'question', description: 'What', required: true }],
+    },
+    {
+      name: 'describe',
+      description: 'Describe a file',
+      options: [{ type: ApplicationCommandOptionType.Attachment, name: 'file', description: 'The file', required: true }],
+    },
   ]);
 });
 
@@ -52,7 +64,7 @@ describe('login', () => {
     assert.equal(guild.voiceStates.cache.get(alice.id)?.channelId, sim.channelId('General'));
     // Without GUILD_PRESENCES, Discord sends only the bot and members in voice.
     assert.equal(guild.members.cache.has(sim.user('bob').id), false);
-    assert.equal(sim.gateway.current?.identify['intents'], client.options.intents.bitfield);
+    assert.equal(sim.gateway.current?.identify.intents, client.options.intents.bitfield);
   });
 
   test('a wrong token is refused by REST (401) and the gateway (4004)', async () => {
@@ -83,7 +95,10 @@ describe('slash commands', () => {
     await interaction.reply({ content: 'Joining General' });
     const reply = await simInteraction.reply();
     assert.equal(reply.content, 'Joining General');
-    assert.deepEqual(simInteraction.events.map((e) => e.kind), ['reply']);
+    assert.deepEqual(
+      simInteraction.events.map((e) => e.kind),
+      ['reply'],
+    );
     assert.equal(sim.messages('general').at(-1)?.content, 'Joining General');
   });
 
@@ -96,15 +111,25 @@ describe('slash commands', () => {
     await interaction.followUp({ content: 'Also this.', flags: MessageFlags.Ephemeral });
     const reply = await simInteraction.reply();
     assert.equal(reply.content, 'Because.');
-    assert.deepEqual(simInteraction.events.map((e) => e.kind), ['defer', 'edit', 'followUp']);
+    assert.deepEqual(
+      simInteraction.events.map((e) => e.kind),
+      ['defer', 'edit', 'followUp'],
+    );
     assert.equal(simInteraction.followUps[0]?.content, 'Also this.');
-    assert.equal(sim.messages().some((m) => m.content === 'Also this.'), false, 'ephemeral follow-ups are not visible in the channel');
+    assert.equal(
+      sim.messages().some((m) => m.content === 'Also this.'),
+      false,
+      'ephemeral follow-ups are not visible in the channel',
+    );
   });
 
   test('a second acknowledgement is refused with 40060', async () => {
     const { interaction } = await runSlash('alice', 'ask', { question: 'Twice?' });
     await interaction.reply('Once.');
-    const again = client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), { body: { type: 4, data: { content: 'Twice.' } }, auth: false });
+    const again = client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
+      body: { type: 4, data: { content: 'Twice.' } },
+      auth: false,
+    });
     await assert.rejects(again, (error: unknown) => error instanceof DiscordAPIError && error.status === 400 && error.code === 40060);
   });
 
@@ -125,7 +150,10 @@ describe('slash commands', () => {
     const response = await fetch(attachment.url);
     assert.equal(response.status, 200);
     assert.deepEqual(Buffer.from(await response.arrayBuffer()), bytes);
-    assert.ok(sim.rest.calls.some((c) => c.route === new URL(attachment.url).pathname && c.status === 200), 'the download is recorded');
+    assert.ok(
+      sim.rest.calls.some((c) => c.route === new URL(attachment.url).pathname && c.status === 200),
+      'the download is recorded',
+    );
     await interaction.reply('A cat.');
   });
 
@@ -174,7 +202,10 @@ describe('messages', () => {
 
   test('unknown routes answer 404 and are recorded', async () => {
     await assert.rejects(client.rest.get('/guilds/1/nothing-here'), (error: unknown) => error instanceof DiscordAPIError && error.status === 404);
-    assert.deepEqual(sim.rest.unknownRoutes.map((c) => `${c.method} ${c.route}`), ['GET /guilds/1/nothing-here']);
+    assert.deepEqual(
+      sim.rest.unknownRoutes.map((c) => `${c.method} ${c.route}`),
+      ['GET /guilds/1/nothing-here'],
+    );
   });
 });
 

@@ -31,9 +31,9 @@ async function dialVoiceFromChild(env: NodeJS.ProcessEnv): Promise<string> {
 
 test('a child process trusts the voice server through a NODE_EXTRA_CA_CERTS bundle', async () => {
   const env = await envTrustingSimCA();
-  const bundle = await readFile(env['NODE_EXTRA_CA_CERTS']!, 'utf8');
+  const bundle = await readFile(env.NODE_EXTRA_CA_CERTS!, 'utf8');
   assert.ok(bundle.includes(SIM_TLS.ca.trim()), 'the bundle holds the test CA');
-  if (process.env['NODE_EXTRA_CA_CERTS']) assert.ok(bundle.length > SIM_TLS.ca.length, 'the CAs already configured are kept');
+  if (process.env.NODE_EXTRA_CA_CERTS) assert.ok(bundle.length > SIM_TLS.ca.length, 'the CAs already configured are kept');
   const hello = JSON.parse(await dialVoiceFromChild(env)) as { op: number; d: { heartbeat_interval: number } };
   assert.equal(hello.op, 8, 'voice Hello');
 });

@@ -7,7 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { AudioPlayerStatus, createAudioPlayer, createAudioResource, EndBehaviorType, entersState, joinVoiceChannel, StreamType, VoiceConnectionStatus } from '@discordjs/voice';
+import {
+  AudioPlayerStatus,
+  createAudioPlayer,
+  createAudioResource,
+  EndBehaviorType,
+  entersState,
+  joinVoiceChannel,
+  StreamType,
+  VoiceConnectionStatus,
+} from '@discordjs/voice';
 import type { VoiceConnection } from '@discordjs/voice';
 import type { Client } from 'discord.js';
 import { OpusDecoder } from '../src/audio/opus.ts';
@@ -41,7 +50,7 @@ async function receiveFrom(userId: string, speak: () => Promise<void>): Promise<
   const decoder = new OpusDecoder();
   const audio = packets.filter((p) => !p.equals(SILENCE_FRAME));
   const pcm = new Int16Array(audio.length * 1920);
-  audio.forEach((packet, i) => pcm.set(decoder.decode(packet), i * 1920));
+  for (const [i, packet] of audio.entries()) pcm.set(decoder.decode(packet), i * 1920);
   decoder.destroy();
   return { pcm, frames: audio.length, silenceFrames: packets.length - audio.length };
 }
@@ -68,7 +77,7 @@ describe('voice', () => {
     assert.equal(session.mode, 'aead_aes256_gcm_rtpsize');
     assert.ok(session.botAddress, 'IP discovery happened');
     assert.ok(sim.udp.keepAlives >= 1, 'the client sends a UDP keep-alive at once');
-    assert.equal(session.identify['max_dave_protocol_version'], 1, '@davey is installed, so the client offers DAVE');
+    assert.equal(session.identify.max_dave_protocol_version, 1, '@davey is installed, so the client offers DAVE');
     assert.equal(sim.guild().voiceStates.get(sim.botUserId)?.channelId, sim.channelId('General'));
   });
 
@@ -95,7 +104,10 @@ describe('voice', () => {
     assert.ok(Math.abs(pitch - 660) / 660 < 0.01, `pitch ${pitch.toFixed(1)} Hz`);
     const gaps = utterance.packets.slice(1).map((p, i) => p.at - utterance.packets[i]!.at);
     assert.ok(Math.max(...gaps) <= 40, `largest gap between packets ${Math.max(...gaps).toFixed(1)} ms`);
-    assert.ok(utterance.packets.every((p, i) => i === 0 || p.sequence === ((utterance.packets[i - 1]!.sequence + 1) & 0xffff)), 'sequence numbers are consecutive');
+    assert.ok(
+      utterance.packets.every((p, i) => i === 0 || p.sequence === ((utterance.packets[i - 1]!.sequence + 1) & 0xffff)),
+      'sequence numbers are consecutive',
+    );
     assert.equal(sim.botAudio.decryptFailures, 0);
   });
 

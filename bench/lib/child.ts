@@ -17,7 +17,7 @@ for (const arg of rest) {
 }
 const module = (await import(new URL(`../${name}.ts`, import.meta.url).href)) as { run: Section };
 const started = performance.now();
-const result: SectionResult = await module.run({ smoke: args['smoke'] === true, log: (line) => process.stderr.write(`  ${line}\n`), args });
+const result: SectionResult = await module.run({ smoke: args.smoke === true, log: (line) => process.stderr.write(`  ${line}\n`), args });
 writeFileSync(out, JSON.stringify({ ...result, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) }, null, 1));
 // Sockets and timers of the worlds a section started must not keep the child alive.
 process.exit(0);

@@ -39,9 +39,24 @@ export interface SectionOptions {
 export type Section = (options: SectionOptions) => Promise<SectionResult>;
 
 /** A figure with a goal checked by `meets`. */
-export function figure(id: string, label: string, value: number | null, unit: string, goal?: { readonly text: string; readonly meets: (value: number) => boolean }, note?: string): Figure {
+export function figure(
+  id: string,
+  label: string,
+  value: number | null,
+  unit: string,
+  goal?: { readonly text: string; readonly meets: (value: number) => boolean },
+  note?: string,
+): Figure {
   const met = goal && value !== null && Number.isFinite(value) ? goal.meets(value) : null;
-  return { id, label, value: value === null || Number.isFinite(value) ? value : null, unit, ...(goal ? { goal: goal.text } : {}), met, ...(note ? { note } : {}) };
+  return {
+    id,
+    label,
+    value: value === null || Number.isFinite(value) ? value : null,
+    unit,
+    ...(goal ? { goal: goal.text } : {}),
+    met,
+    ...(note ? { note } : {}),
+  };
 }
 
 export const atMost = (limit: number, unit: string, text = `<= ${limit} ${unit}`) => ({ text, meets: (value: number) => value <= limit });

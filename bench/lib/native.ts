@@ -33,7 +33,12 @@ export function nativeOpusStatus(): NativeStatus {
     return { available: true, nodePath: join(NATIVE_DIR, 'node_modules'), where: 'bench/.native' };
   }
   const log = join(NATIVE_DIR, 'build.log');
-  return { available: false, reason: existsSync(log) ? `@discordjs/opus did not build for Node ${process.versions.node} (see bench/.native/build.log)` : '@discordjs/opus is not installed' };
+  return {
+    available: false,
+    reason: existsSync(log)
+      ? `@discordjs/opus did not build for Node ${process.versions.node} (see bench/.native/build.log)`
+      : '@discordjs/opus is not installed',
+  };
 }
 
 /** Headers of the running Node (the `node` npm package ships them), so node-gyp needs no download. */
@@ -47,14 +52,21 @@ function nodeHeadersDir(): string | undefined {
 /** Installs and compiles @discordjs/opus into bench/.native (about a minute on 2 cores); returns the new status. */
 export async function buildNativeOpus(log: (line: string) => void, timeoutMs = 6 * 60_000): Promise<NativeStatus> {
   mkdirSync(NATIVE_DIR, { recursive: true });
-  writeFileSync(join(NATIVE_DIR, 'package.json'), JSON.stringify({ name: 'bench-native-opus', private: true, allowScripts: { '@discordjs/opus': true } }, null, 1));
+  writeFileSync(
+    join(NATIVE_DIR, 'package.json'),
+    JSON.stringify({ name: 'bench-native-opus', private: true, allowScripts: { '@discordjs/opus': true } }, null, 1),
+  );
   const headers = nodeHeadersDir();
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` };
-  if (headers) env['npm_config_nodedir'] = headers;
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+  if (headers) env.npm_config_nodedir = headers;
   log(`native Opus: building @discordjs/opus${VERSION} into bench/.native (Node ${process.versions.node} headers: ${headers ?? 'none found'})`);
   const logPath = join(NATIVE_DIR, 'build.log');
   const code = await new Promise<number | string>((resolve) => {
-    const child = spawn('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', `@discordjs/opus@${VERSION}`], { cwd: NATIVE_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', `@discordjs/opus@${VERSION}`], {
+      cwd: NATIVE_DIR,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -68,7 +80,11 @@ export async function buildNativeOpus(log: (line: string) => void, timeoutMs = 6
   });
   const status = nativeOpusStatus();
   if (!status.available) {
-    const tail = readFileSync(logPath, 'utf8').split('\n').filter((line) => /err|fail/i.test(line)).slice(-3).join(' | ');
+    const tail = readFileSync(logPath, 'utf8')
+      .split('\n')
+      .filter((line) => /err|fail/i.test(line))
+      .slice(-3)
+      .join(' | ');
     return { available: false, reason: `npm install @discordjs/opus failed (${code}): ${tail.slice(0, 300) || 'see bench/.native/build.log'}` };
   }
   return status;

@@ -8,6 +8,9 @@ import { startFakeOmni } from '../../test/fakes/omni/server.ts';
 
 const { values } = parseArgs({ options: { 'reply-seconds': { type: 'string', default: '4' } } });
 const fake = await startFakeOmni({ realtime: false });
-fake.setDefaultReply({ text: 'Here is a reply of a few seconds, spoken in the voice you picked.', audio: { toneHz: 220, seconds: Number(values['reply-seconds']) } });
+fake.setDefaultReply({
+  text: 'Here is a reply of a few seconds, spoken in the voice you picked.',
+  audio: { toneHz: 220, seconds: Number(values['reply-seconds']) },
+});
 process.stdout.write(`${fake.baseURL}\n`);
 process.on('SIGTERM', () => void fake.close().finally(() => process.exit(0)));

@@ -167,7 +167,8 @@ export class OpusDecoder extends OpusCodecHandle {
   decode(packet: Uint8Array): Int16Array {
     const codec = this.use();
     if (packet.length === 0) throw new OpusDecodeError('Empty Opus packet');
-    if (packet.length > MAX_PACKET_BYTES) throw new OpusDecodeError(`Opus packet of ${packet.length} bytes is larger than the ${MAX_PACKET_BYTES}-byte maximum`);
+    if (packet.length > MAX_PACKET_BYTES)
+      throw new OpusDecodeError(`Opus packet of ${packet.length} bytes is larger than the ${MAX_PACKET_BYTES}-byte maximum`);
     const input = Buffer.isBuffer(packet) ? packet : Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
     try {
       return codec.decode(input);

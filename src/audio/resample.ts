@@ -208,7 +208,7 @@ export class Resampler {
       }
       const acc = acc0 + acc1 + (acc2 + acc3);
       const rounded = Math.round(acc);
-      out[n] = rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded;
+      out[n] = rounded > 32767 ? 32767 : Math.max(rounded, -32768);
       phase += down;
       if (phase >= up) {
         newest += Math.floor(phase / up);

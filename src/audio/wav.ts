@@ -35,11 +35,11 @@ const MIN_SAMPLE_RATE = 1000;
 const MAX_SAMPLE_RATE = 384_000;
 
 const CODEC_NAMES: Readonly<Record<number, string>> = {
-  0x0002: 'Microsoft ADPCM',
-  0x0006: 'A-law',
-  0x0007: 'mu-law',
-  0x0011: 'IMA ADPCM',
-  0x0055: 'MP3',
+  2: 'Microsoft ADPCM',
+  6: 'A-law',
+  7: 'mu-law',
+  17: 'IMA ADPCM',
+  85: 'MP3',
 };
 
 /** Encodes interleaved 16-bit samples as a PCM16 little-endian WAV file. */
@@ -149,7 +149,7 @@ function readFormat(view: DataView, at: number, size: number): FormatChunk {
 
 function clampToInt16(value: number): number {
   const rounded = Math.round(value);
-  return rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded;
+  return rounded > 32767 ? 32767 : Math.max(rounded, -32768);
 }
 
 /** Reads whole frames from `dataBytes` bytes at `at`, converting every sample to Int16. */

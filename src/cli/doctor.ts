@@ -37,7 +37,11 @@ function checkLibraries(): void {
   report('ok', 'Opus', `${opusBackend()}${found('@discordjs/opus') ? '' : ' (WASM; @discordjs/opus is optional and faster)'}`);
   const aes = /aes-256-gcm: yes/.test(deps);
   report(aes ? 'ok' : 'fail', 'Voice encryption', aes ? 'native aes-256-gcm' : 'no aes-256-gcm in this Node build');
-  report(found('@snazzah/davey') ? 'ok' : 'fail', 'DAVE end-to-end encryption', found('@snazzah/davey') ? '@snazzah/davey' : '@snazzah/davey is missing: run npm install');
+  report(
+    found('@snazzah/davey') ? 'ok' : 'fail',
+    'DAVE end-to-end encryption',
+    found('@snazzah/davey') ? '@snazzah/davey' : '@snazzah/davey is missing: run npm install',
+  );
 }
 
 async function checkModel(config: Config): Promise<void> {
@@ -68,7 +72,11 @@ async function checkDiscord(config: Config): Promise<void> {
     report('ok', 'Invite link', inviteUrl(application.id));
   } catch (error) {
     const status = (error as { status?: number }).status;
-    report('fail', 'Discord token', status === 401 ? 'Discord rejected DISCORD_TOKEN: reset it in the Developer Portal > Bot' : `could not reach Discord (${(error as Error).message})`);
+    report(
+      'fail',
+      'Discord token',
+      status === 401 ? 'Discord rejected DISCORD_TOKEN: reset it in the Developer Portal > Bot' : `could not reach Discord (${(error as Error).message})`,
+    );
   }
 }
 
@@ -87,7 +95,11 @@ async function main(): Promise<void> {
   let config: Config | undefined;
   try {
     config = loadConfig(process.env, { discord: true, omni: true });
-    report('ok', 'Settings', `model ${config.omni?.model.id}, default voice ${config.omni?.defaultVoice}, region ${config.omni?.region}, base URL ${config.omni?.baseURL}`);
+    report(
+      'ok',
+      'Settings',
+      `model ${config.omni?.model.id}, default voice ${config.omni?.defaultVoice}, region ${config.omni?.region}, base URL ${config.omni?.baseURL}`,
+    );
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) report('fail', 'Setting', problem);

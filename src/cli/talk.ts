@@ -56,7 +56,11 @@ async function main(): Promise<void> {
   if (values.image) {
     const image = probeImage(await readFile(values.image));
     // One non-text modality per user message: the image travels in a message of its own.
-    turns.push({ role: 'user', text: values.in ? 'Here is an image for my next question.' : (values.text ?? 'Describe this image.'), media: { kind: 'images', images: [image] } });
+    turns.push({
+      role: 'user',
+      text: values.in ? 'Here is an image for my next question.' : (values.text ?? 'Describe this image.'),
+      media: { kind: 'images', images: [image] },
+    });
     if (values.in) turns.push({ role: 'assistant', text: 'Got it. What would you like to know?' });
   }
   if (values.in) {

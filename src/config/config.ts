@@ -68,8 +68,7 @@ export interface Needs {
 
 const WHERE = {
   DISCORD_TOKEN: 'Discord Developer Portal > your application > Bot > Reset Token (https://discord.com/developers/applications)',
-  DASHSCOPE_API_KEY:
-    'Alibaba Cloud Model Studio > API Keys (https://modelstudio.console.alibabacloud.com/); a key works only in the region that issued it',
+  DASHSCOPE_API_KEY: 'Alibaba Cloud Model Studio > API Keys (https://modelstudio.console.alibabacloud.com/); a key works only in the region that issued it',
 } as const;
 
 const optionalText = z
@@ -107,21 +106,15 @@ const envSchema = z.object({
   DISCORD_DEV_GUILD_ID: optionalText.refine((id) => id === undefined || /^\d{17,20}$/.test(id), {
     message: 'DISCORD_DEV_GUILD_ID must be a server id (17 to 20 digits; right-click the server > Copy Server ID).',
   }),
-  DISCORD_MESSAGE_CONTENT: optionalText.pipe(
-    z.enum(['on', 'off'], { message: 'DISCORD_MESSAGE_CONTENT must be "on" or "off".' }).optional(),
-  ),
+  DISCORD_MESSAGE_CONTENT: optionalText.pipe(z.enum(['on', 'off'], { message: 'DISCORD_MESSAGE_CONTENT must be "on" or "off".' }).optional()),
   DASHSCOPE_API_KEY: optionalText,
-  DASHSCOPE_REGION: optionalText.pipe(
-    z.enum(['intl', 'cn'], { message: 'DASHSCOPE_REGION must be "intl" (Singapore) or "cn" (Beijing).' }).optional(),
-  ),
+  DASHSCOPE_REGION: optionalText.pipe(z.enum(['intl', 'cn'], { message: 'DASHSCOPE_REGION must be "intl" (Singapore) or "cn" (Beijing).' }).optional()),
   DASHSCOPE_BASE_URL: optionalText.refine((url) => url === undefined || /^https?:\/\/[^\s]+$/.test(url), {
     message: 'DASHSCOPE_BASE_URL must be an http(s) URL ending in /compatible-mode/v1.',
   }),
   OMNI_MODEL: optionalText,
   DEFAULT_VOICE: optionalText,
-  LOG_LEVEL: optionalText.pipe(
-    z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.` }).optional(),
-  ),
+  LOG_LEVEL: optionalText.pipe(z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.` }).optional()),
   DATA_DIR: optionalText,
   // At most 700 ms by default: longer feels sluggish, much shorter cuts people off mid-sentence.
   SILENCE_MS: integer('SILENCE_MS', 700, 200, 3000, 'milliseconds'),
@@ -157,7 +150,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
   const region: Region = vars.DASHSCOPE_REGION ?? 'intl';
   return Object.freeze({
     discord: vars.DISCORD_TOKEN
-      ? Object.freeze({ token: vars.DISCORD_TOKEN, apiUrl: vars.DISCORD_API_URL, devGuildId: vars.DISCORD_DEV_GUILD_ID, messageContent: vars.DISCORD_MESSAGE_CONTENT === 'on' })
+      ? Object.freeze({
+          token: vars.DISCORD_TOKEN,
+          apiUrl: vars.DISCORD_API_URL,
+          devGuildId: vars.DISCORD_DEV_GUILD_ID,
+          messageContent: vars.DISCORD_MESSAGE_CONTENT === 'on',
+        })
       : undefined,
     omni: vars.DASHSCOPE_API_KEY
       ? Object.freeze({

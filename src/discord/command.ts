@@ -1,5 +1,11 @@
 /** The shape of a slash command module in `commands/`, and the services handlers may use. */
-import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction, type GuildMember, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import {
+  MessageFlags,
+  PermissionFlagsBits,
+  type ChatInputCommandInteraction,
+  type GuildMember,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
 import type { Config, OmniSettings } from '../config/config.ts';
 import { BotError, InvalidInputError } from '../errors.ts';
 import type { Logger } from '../log.ts';

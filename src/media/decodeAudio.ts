@@ -37,9 +37,7 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
       samples = await decodeMp3(bytes, name);
       break;
     default:
-      throw new InvalidInputError(
-        `${name} is ${type?.label ?? 'not an audio file I recognise'}; I can play WAV, MP3 and Ogg Opus (Discord voice messages).`,
-      );
+      throw new InvalidInputError(`${name} is ${type?.label ?? 'not an audio file I recognise'}; I can play WAV, MP3 and Ogg Opus (Discord voice messages).`);
   }
   if (samples.length === 0) throw new InvalidInputError(`${name} has no sound in it.`);
   return { samples, seconds: samples.length / MODEL_INPUT_SAMPLE_RATE };
@@ -163,7 +161,7 @@ function downmixFloat(channels: readonly Float32Array[], length: number): Int16A
     let sum = 0;
     for (const channel of channels) sum += channel[i]!;
     const value = Math.round((sum / channels.length) * 32767);
-    mono[i] = value > 32767 ? 32767 : value < -32768 ? -32768 : value;
+    mono[i] = value > 32767 ? 32767 : Math.max(value, -32768);
   }
   return mono;
 }

@@ -215,7 +215,7 @@ function lastClusterTick(bytes: Uint8Array, cluster: EbmlElement): number {
     const trackLength = Math.clz32(bytes[block.dataAt] ?? 0) - 23;
     const at = block.dataAt + trackLength;
     if (trackLength < 1 || trackLength > 8 || at + 2 > block.end) return 0;
-    return base + (((bytes[at]! << 8) | bytes[at + 1]!) << 16 >> 16);
+    return base + ((((bytes[at]! << 8) | bytes[at + 1]!) << 16) >> 16);
   };
   for (const element of children(bytes, cluster.dataAt, cluster.end)) {
     if (element.id === CLUSTER_TIMECODE) base = readUint(bytes, element);

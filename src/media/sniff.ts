@@ -7,10 +7,34 @@ import { isOggPageAt } from './ogg.ts';
 
 /** Every format we recognise: the ones we handle and the ones we name when refusing them. */
 export type FileFormat =
-  | 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'tiff' | 'heic' | 'avif'
-  | 'mp4' | 'mov' | 'webm' | 'matroska' | 'avi'
-  | 'wav' | 'ogg-opus' | 'ogg-vorbis' | 'ogg-flac' | 'ogg-other' | 'mp3' | 'flac' | 'm4a'
-  | 'pdf' | 'zip' | 'gzip' | 'rar' | '7z' | 'exe' | 'elf';
+  | 'png'
+  | 'jpeg'
+  | 'gif'
+  | 'webp'
+  | 'bmp'
+  | 'tiff'
+  | 'heic'
+  | 'avif'
+  | 'mp4'
+  | 'mov'
+  | 'webm'
+  | 'matroska'
+  | 'avi'
+  | 'wav'
+  | 'ogg-opus'
+  | 'ogg-vorbis'
+  | 'ogg-flac'
+  | 'ogg-other'
+  | 'mp3'
+  | 'flac'
+  | 'm4a'
+  | 'pdf'
+  | 'zip'
+  | 'gzip'
+  | 'rar'
+  | '7z'
+  | 'exe'
+  | 'elf';
 
 export type FileKind = 'image' | 'video' | 'audio' | 'other';
 

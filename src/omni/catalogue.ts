@@ -65,9 +65,7 @@ export interface OmniModel {
 
 const MB = 1024 * 1024;
 
-const FLASH_LANGUAGES = [
-  'Chinese', 'English', 'French', 'German', 'Russian', 'Italian', 'Spanish', 'Portuguese', 'Japanese', 'Korean', 'Thai',
-] as const;
+const FLASH_LANGUAGES = ['Chinese', 'English', 'French', 'German', 'Russian', 'Italian', 'Spanish', 'Portuguese', 'Japanese', 'Korean', 'Thai'] as const;
 
 function flashVoice(name: string, description: string, dialect?: string): Voice {
   const languages = dialect ? [`Chinese (${dialect})`, ...FLASH_LANGUAGES.slice(1)] : [...FLASH_LANGUAGES];
@@ -133,10 +131,18 @@ const TURBO_MEDIA: MediaLimits = {
 };
 
 const FLASH_RATES: TokenRates = {
-  audioTokensPerSecond: 12.5, imagePatchPx: 32, imageMinTokens: 4, imageMaxTokens: 1280, videoFramesPerSecond: 2,
+  audioTokensPerSecond: 12.5,
+  imagePatchPx: 32,
+  imageMinTokens: 4,
+  imageMaxTokens: 1280,
+  videoFramesPerSecond: 2,
 };
 const TURBO_RATES: TokenRates = {
-  audioTokensPerSecond: 25, imagePatchPx: 28, imageMinTokens: 4, imageMaxTokens: 1280, videoFramesPerSecond: 2,
+  audioTokensPerSecond: 25,
+  imagePatchPx: 28,
+  imageMinTokens: 4,
+  imageMaxTokens: 1280,
+  videoFramesPerSecond: 2,
 };
 
 function flashModel(id: string): OmniModel {

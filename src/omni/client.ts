@@ -58,7 +58,9 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<vo
 
 function idleTimeout(idleTimeoutMs: number, cause?: unknown): OmniError {
   return new OmniError({
-    kind: 'timeout', retryable: true, cause,
+    kind: 'timeout',
+    retryable: true,
+    cause,
     message: `Qwen-Omni stream idle for ${idleTimeoutMs} ms`,
     userMessage: 'The model stopped answering part-way. Please try again.',
   });

@@ -26,7 +26,9 @@ function fromStatus(error: APIError): OmniError {
   }
   if (code === 'Arrearage') {
     return new OmniError({
-      ...base, kind: 'arrears', retryable: false,
+      ...base,
+      kind: 'arrears',
+      retryable: false,
       userMessage: 'The model account behind this bot is out of credit; the bot owner needs to top it up.',
     });
   }
@@ -36,7 +38,9 @@ function fromStatus(error: APIError): OmniError {
   }
   if (status === 401 || status === 403) {
     return new OmniError({
-      ...base, kind: 'auth', retryable: false,
+      ...base,
+      kind: 'auth',
+      retryable: false,
       userMessage: "The model service rejected the bot's API key; the bot owner needs to check DASHSCOPE_API_KEY and its region.",
     });
   }
@@ -49,7 +53,10 @@ function fromStatus(error: APIError): OmniError {
     }
     const wait = retryAfterMs(error.headers);
     return new OmniError({
-      ...base, kind: 'rate_limited', retryable: true, retryAfterMs: wait,
+      ...base,
+      kind: 'rate_limited',
+      retryable: true,
+      retryAfterMs: wait,
       userMessage: `The model is getting too many requests right now. ${waitHint(wait)}`,
     });
   }
@@ -61,7 +68,9 @@ function fromStatus(error: APIError): OmniError {
   }
   const streamOnly = /stream mode/i.test(error.message);
   return new OmniError({
-    ...base, kind: 'invalid_request', retryable: false,
+    ...base,
+    kind: 'invalid_request',
+    retryable: false,
     userMessage: streamOnly ? 'The model only answers streaming requests (a bug in the bot).' : 'The model could not accept that request.',
   });
 }
@@ -70,13 +79,31 @@ function fromStatus(error: APIError): OmniError {
 export function toOmniError(error: unknown): OmniError {
   if (error instanceof OmniError) return error;
   if (error instanceof APIConnectionTimeoutError) {
-    return new OmniError({ kind: 'timeout', retryable: true, cause: error, message: 'Qwen-Omni request timed out', userMessage: 'The model took too long to answer. Please try again.' });
+    return new OmniError({
+      kind: 'timeout',
+      retryable: true,
+      cause: error,
+      message: 'Qwen-Omni request timed out',
+      userMessage: 'The model took too long to answer. Please try again.',
+    });
   }
   if (error instanceof APIConnectionError) {
-    return new OmniError({ kind: 'connection', retryable: true, cause: error, message: `Cannot reach Qwen-Omni: ${error.message}`, userMessage: "I couldn't reach the model service. Please try again." });
+    return new OmniError({
+      kind: 'connection',
+      retryable: true,
+      cause: error,
+      message: `Cannot reach Qwen-Omni: ${error.message}`,
+      userMessage: "I couldn't reach the model service. Please try again.",
+    });
   }
   if (error instanceof APIError) return fromStatus(error);
   // Anything else is the transport failing under an open stream (socket reset, truncated body).
   const message = error instanceof Error ? error.message : String(error);
-  return new OmniError({ kind: 'connection', retryable: true, cause: error, message: `Qwen-Omni stream broke: ${message}`, userMessage: 'The connection to the model service was lost mid-answer.' });
+  return new OmniError({
+    kind: 'connection',
+    retryable: true,
+    cause: error,
+    message: `Qwen-Omni stream broke: ${message}`,
+    userMessage: 'The connection to the model service was lost mid-answer.',
+  });
 }

@@ -49,7 +49,7 @@ export class Pcm16Assembler {
     let read = 0;
     let write = 0;
     if (this.#carry !== undefined && bytes.length > 0) {
-      samples[write++] = (this.#carry | (bytes[0]! << 8)) << 16 >> 16;
+      samples[write++] = ((this.#carry | (bytes[0]! << 8)) << 16) >> 16;
       read = 1;
       this.#carry = undefined;
     }
@@ -80,7 +80,9 @@ export function eventsOfChunk(chunk: unknown, assembler: Pcm16Assembler): OmniEv
   const view = chunk as ChunkView;
   if (view.error) {
     throw new OmniError({
-      kind: 'stream_error', retryable: true, code: view.error.code,
+      kind: 'stream_error',
+      retryable: true,
+      code: view.error.code,
       message: `Qwen-Omni stream error ${view.error.code ?? ''}: ${view.error.message ?? ''}`,
       userMessage: 'The model stopped with an error mid-answer. Please try again.',
     });

@@ -28,6 +28,8 @@ export function toJsonBody(body: unknown): Buffer {
   });
   const pieces = json.split(`"${marker}"`);
   const parts: Buffer[] = [Buffer.from(pieces[0]!)];
-  spliced.forEach((url, i) => parts.push(Buffer.from(`"${url}"`, 'latin1'), Buffer.from(pieces[i + 1]!)));
+  spliced.forEach((url, i) => {
+    parts.push(Buffer.from(`"${url}"`, 'latin1'), Buffer.from(pieces[i + 1]!));
+  });
   return Buffer.concat(parts);
 }

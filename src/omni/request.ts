@@ -9,9 +9,7 @@ import { toDataUrl, type MediaInput } from './media.ts';
 import { validateMedia } from './validate.ts';
 
 /** One turn of the conversation as the bot keeps it. */
-export type Turn =
-  | { readonly role: 'user'; readonly text?: string; readonly media?: MediaInput }
-  | { readonly role: 'assistant'; readonly text: string };
+export type Turn = { readonly role: 'user'; readonly text?: string; readonly media?: MediaInput } | { readonly role: 'assistant'; readonly text: string };
 
 /** Everything needed for one model call. */
 export interface OmniRequest {
@@ -33,10 +31,7 @@ type ContentPart =
   | { type: 'video_url'; video_url: { url: string } }
   | { type: 'video'; video: string[] };
 
-type WireMessage =
-  | { role: 'system'; content: string }
-  | { role: 'user'; content: string | ContentPart[] }
-  | { role: 'assistant'; content: string };
+type WireMessage = { role: 'system'; content: string } | { role: 'user'; content: string | ContentPart[] } | { role: 'assistant'; content: string };
 
 /** The JSON body sent to `POST /chat/completions`. */
 export interface ChatRequestBody {
@@ -86,7 +81,7 @@ export function buildRequestBody(request: OmniRequest): ChatRequestBody {
   }
 
   const lastTurn = request.turns.at(-1);
-  if (!lastTurn || lastTurn.role !== 'user') throw new InvalidInputError('There is nothing to answer.');
+  if (lastTurn?.role !== 'user') throw new InvalidInputError('There is nothing to answer.');
 
   const foldSystem = voice !== undefined && !model.systemWithAudio;
   let pendingSystem = foldSystem ? request.system : undefined;

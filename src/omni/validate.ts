@@ -25,9 +25,7 @@ function checkImage(image: ImageInput, model: OmniModel, which: string): void {
     throw new InvalidInputError(`${which} is ${megabytes(image.bytes.byteLength)}; images can be at most ${megabytes(limits.imageMaxBytes)}.`);
   }
   if (image.width <= limits.imageMinSidePx || image.height <= limits.imageMinSidePx) {
-    throw new InvalidInputError(
-      `${which} is ${image.width}x${image.height} px; both sides must be larger than ${limits.imageMinSidePx} px.`,
-    );
+    throw new InvalidInputError(`${which} is ${image.width}x${image.height} px; both sides must be larger than ${limits.imageMinSidePx} px.`);
   }
   const ratio = Math.max(image.width / image.height, image.height / image.width);
   if (ratio > limits.imageMaxAspectRatio) {
@@ -42,9 +40,7 @@ function checkDataUrlItem(bytes: number, model: OmniModel, which: string): void 
   // Base64 grows the payload by 4/3 and the whole data URL must fit the per-item cap.
   const encoded = Math.ceil(bytes / 3) * 4;
   if (encoded > model.media.dataUrlMaxBytes) {
-    throw new InvalidInputError(
-      `${which} is ${megabytes(bytes)}; files sent inline can be at most about ${megabytes((model.media.dataUrlMaxBytes * 3) / 4)}.`,
-    );
+    throw new InvalidInputError(`${which} is ${megabytes(bytes)}; files sent inline can be at most about ${megabytes((model.media.dataUrlMaxBytes * 3) / 4)}.`);
   }
 }
 
@@ -54,9 +50,7 @@ export function validateMedia(media: MediaInput, model: OmniModel): void {
   switch (media.kind) {
     case 'images': {
       if (media.images.length === 0) throw new InvalidInputError('There is no image to look at.');
-      media.images.forEach((image, index) =>
-        checkImage(image, model, media.images.length === 1 ? 'The image' : `Image ${index + 1}`),
-      );
+      for (const [index, image] of media.images.entries()) checkImage(image, model, media.images.length === 1 ? 'The image' : `Image ${index + 1}`);
       return;
     }
     case 'image_sequence': {
@@ -66,7 +60,7 @@ export function validateMedia(media: MediaInput, model: OmniModel): void {
           `A picture sequence needs ${limits.videoMinFrames} to ${limits.videoMaxFrames} images on ${model.id}; this one has ${count}.`,
         );
       }
-      media.frames.forEach((frame, index) => checkImage(frame, model, `Frame ${index + 1}`));
+      for (const [index, frame] of media.frames.entries()) checkImage(frame, model, `Frame ${index + 1}`);
       return;
     }
     case 'audio': {

@@ -317,7 +317,8 @@ export class VoiceSession extends EventEmitter<{
     if (turn.record && !silent) {
       this.history.add(spoken);
       if (heard || interrupted) this.history.add({ role: 'assistant', text: interrupted ? `${heard}${INTERRUPTED_MARK}` : heard });
-      if (text && this.#options.policy.transcriptEnabled()) this.#options.chat.post(`**${this.#options.botName}** → ${utterance.speakerName}: ${heard}${interrupted ? ' …' : ''}`);
+      if (text && this.#options.policy.transcriptEnabled())
+        this.#options.chat.post(`**${this.#options.botName}** → ${utterance.speakerName}: ${heard}${interrupted ? ' …' : ''}`);
     }
     if (!silent && !failure) {
       this.#timings.push({

@@ -81,9 +81,7 @@ export class Settings {
     this.#conn = conn;
     const db = conn.db;
     this.#selectUserVoice = db.prepare('SELECT voice FROM user_settings WHERE user_id = ?');
-    this.#upsertUserVoice = db.prepare(
-      'INSERT INTO user_settings (user_id, voice) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET voice = excluded.voice',
-    );
+    this.#upsertUserVoice = db.prepare('INSERT INTO user_settings (user_id, voice) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET voice = excluded.voice');
     this.#deleteUserVoice = db.prepare('DELETE FROM user_settings WHERE user_id = ?');
     this.#selectGuild = db.prepare(
       `SELECT voice, listen_mode, listen_user_id, transcript, transcript_channel_id, persona, daily_token_cap, cooldown_seconds
@@ -139,11 +137,12 @@ export class Settings {
    * `isValid` rejects (the current model does not have it) is skipped and listed in `unavailable`.
    */
   resolveVoice(userId: string, guildId: string | null, fallback: string, isValid: (voice: string) => boolean): VoiceChoice {
-    const row = this.#conn.run(
-      () => this.#selectVoices.get(userId, guildId) as { user_voice: string | null; guild_voice: string | null },
-    );
+    const row = this.#conn.run(() => this.#selectVoices.get(userId, guildId) as { user_voice: string | null; guild_voice: string | null });
     const unavailable: Array<{ source: 'user' | 'guild'; voice: string }> = [];
-    for (const [source, voice] of [['user', row.user_voice], ['guild', row.guild_voice]] as const) {
+    for (const [source, voice] of [
+      ['user', row.user_voice],
+      ['guild', row.guild_voice],
+    ] as const) {
       if (voice === null) continue;
       if (isValid(voice)) return { voice, source, unavailable };
       unavailable.push({ source, voice });

@@ -43,7 +43,10 @@ test('a 1 s 440 Hz tone keeps duration, pitch and level through Opus', () => {
   for (const frame of frames) assert.equal(frame.length, FRAME, 'every 20 ms packet decodes to 960 stereo samples');
   const decoded = concat(frames);
   assert.equal(decoded.length / OPUS_CHANNELS, 48_000);
-  for (const [index, original] of [[0, left], [1, right]] as const) {
+  for (const [index, original] of [
+    [0, left],
+    [1, right],
+  ] as const) {
     // Skip the codec's startup (look-ahead and pre-roll) before comparing.
     const steady = segment(channel(decoded, 2, index), OPUS_SAMPLE_RATE, 0.1, 1);
     const pitch = dominantFrequency(steady, OPUS_SAMPLE_RATE);

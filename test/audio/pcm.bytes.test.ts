@@ -8,7 +8,7 @@ const tone = sine({ frequency: 440, sampleRate: 48_000, seconds: 0.1, amplitude:
 
 test('reads s16le from a Buffer that is not 2-byte aligned', () => {
   const backing = Buffer.alloc(tone.length * 2 + 1);
-  tone.forEach((sample, i) => backing.writeInt16LE(sample, 1 + i * 2));
+  for (const [i, sample] of tone.entries()) backing.writeInt16LE(sample, 1 + i * 2);
   const unaligned = backing.subarray(1);
   assert.equal(unaligned.byteOffset % 2, 1);
   const samples = int16FromBytes(unaligned);

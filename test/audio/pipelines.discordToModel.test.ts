@@ -2,7 +2,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDiscordToModel, MODEL_INPUT_SAMPLE_RATE } from '../../src/audio/pipelines.ts';
-import { concat, crossCorrelationLag, dominantFrequency, firstMismatch, interleave, longestGapMs, maxStep, rmsDb, segment, sine, sineMaxStep, speechLike } from './signal.ts';
+import {
+  concat,
+  crossCorrelationLag,
+  dominantFrequency,
+  firstMismatch,
+  interleave,
+  longestGapMs,
+  maxStep,
+  rmsDb,
+  segment,
+  sine,
+  sineMaxStep,
+  speechLike,
+} from './signal.ts';
 
 const DISCORD_RATE = 48_000;
 const FRAME = 1920; // 20 ms of interleaved stereo

@@ -2,7 +2,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createModelToDiscord, DISCORD_CHANNELS, DISCORD_SAMPLE_RATE } from '../../src/audio/pipelines.ts';
-import { channel, concat, crossCorrelationLag, dominantFrequency, firstMismatch, longestGapMs, maxStep, rmsDb, segment, sine, sineMaxStep, speechLike } from './signal.ts';
+import {
+  channel,
+  concat,
+  crossCorrelationLag,
+  dominantFrequency,
+  firstMismatch,
+  longestGapMs,
+  maxStep,
+  rmsDb,
+  segment,
+  sine,
+  sineMaxStep,
+  speechLike,
+} from './signal.ts';
 
 const MODEL_RATE = 24_000;
 

@@ -5,7 +5,13 @@ import { MODEL_INPUT_SAMPLE_RATE, toModelInput } from '../../src/audio/pipelines
 import { decodeWav, encodeWav } from '../../src/audio/wav.ts';
 import { dominantFrequency, firstMismatch, interleave, rmsDb, segment, sine } from './signal.ts';
 
-for (const [sampleRate, channels] of [[44_100, 2], [8000, 1], [96_000, 6], [22_050, 8], [48_000, 2]] as const) {
+for (const [sampleRate, channels] of [
+  [44_100, 2],
+  [8000, 1],
+  [96_000, 6],
+  [22_050, 8],
+  [48_000, 2],
+] as const) {
   test(`${sampleRate} Hz, ${channels} channel(s): 16 kHz mono with the tone intact`, () => {
     const tone = sine({ frequency: 523, sampleRate, seconds: 0.8, amplitude: 0.5 });
     const wav = decodeWav(encodeWav(interleave(...Array.from({ length: channels }, () => tone)), sampleRate, channels));

@@ -9,7 +9,11 @@ import { resampleInChunks } from './resamplerHarness.ts';
 
 const SECONDS = 30;
 
-for (const [fromRate, toRate] of [[48_000, 16_000], [24_000, 48_000], [44_100, 16_000]] as const) {
+for (const [fromRate, toRate] of [
+  [48_000, 16_000],
+  [24_000, 48_000],
+  [44_100, 16_000],
+] as const) {
   const input = speechLike({ sampleRate: fromRate, seconds: SECONDS, amplitude: 0.7 });
   const chunk = fromRate / 50;
   let bestMs = Infinity;
@@ -39,5 +43,7 @@ for (const [fromRate, toRate] of [[48_000, 16_000], [24_000, 48_000], [44_100, 1
     }
   }
   const stopband = `, worst ${toRate < fromRate ? 'alias' : 'image'} rejection from 0.55 × ${lowerRate} Hz: ${worstStopband.toFixed(1)} dB`;
-  console.log(`${fromRate} -> ${toRate} Hz: ${((SECONDS * 1000) / bestMs).toFixed(0)}x real time; at 0.45 × ${lowerRate} Hz: ${passband.toFixed(2)} dB${stopband}`);
+  console.log(
+    `${fromRate} -> ${toRate} Hz: ${((SECONDS * 1000) / bestMs).toFixed(0)}x real time; at 0.45 × ${lowerRate} Hz: ${passband.toFixed(2)} dB${stopband}`,
+  );
 }

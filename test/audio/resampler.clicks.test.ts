@@ -7,7 +7,11 @@ import { resampleInChunks } from './resamplerHarness.ts';
 const next = random(3);
 const sizes = Array.from({ length: 50 }, () => 1 + Math.floor(next() * 700));
 
-for (const [fromRate, toRate, frequency] of [[48_000, 16_000, 1000], [24_000, 48_000, 1000], [44_100, 16_000, 3000]] as const) {
+for (const [fromRate, toRate, frequency] of [
+  [48_000, 16_000, 1000],
+  [24_000, 48_000, 1000],
+  [44_100, 16_000, 3000],
+] as const) {
   test(`${fromRate} -> ${toRate} Hz: a ${frequency} Hz sine in random chunks has no clicks`, () => {
     const amplitude = 0.8;
     const input = sine({ frequency, sampleRate: fromRate, seconds: 1, amplitude });

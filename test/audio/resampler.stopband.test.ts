@@ -16,7 +16,11 @@ test('48 -> 16 kHz: a 10 kHz tone (would alias to 6 kHz) comes out at least 60 d
   assert.ok(passband - aliased >= 60, `only ${(passband - aliased).toFixed(1)} dB down`);
 });
 
-for (const [fromRate, toRate] of [[48_000, 16_000], [44_100, 16_000], [96_000, 16_000]] as const) {
+for (const [fromRate, toRate] of [
+  [48_000, 16_000],
+  [44_100, 16_000],
+  [96_000, 16_000],
+] as const) {
   test(`${fromRate} -> ${toRate} Hz: every tone from 0.55 × the output rate up is at least 75 dB down`, () => {
     const passband = outputLevelDb(1000, fromRate, toRate);
     for (let frequency = 0.55 * toRate; frequency < fromRate / 2; frequency += 0.05 * toRate) {

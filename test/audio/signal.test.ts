@@ -2,8 +2,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  concat, crossCorrelationLag, dominantFrequency, longestGapMs, maxStep, noise, rmsDb, sine, sineMaxStep,
-  speechLike, sweep, toneLevelDb, zeroCrossingFrequency,
+  concat,
+  crossCorrelationLag,
+  dominantFrequency,
+  longestGapMs,
+  maxStep,
+  noise,
+  rmsDb,
+  sine,
+  sineMaxStep,
+  speechLike,
+  sweep,
+  toneLevelDb,
+  zeroCrossingFrequency,
 } from './signal.ts';
 
 const sampleRate = 48_000;
@@ -13,7 +24,7 @@ test('rmsDb: a half-scale sine is -9.03 dBFS, silence is -Infinity', () => {
   assert.equal(rmsDb(new Int16Array(100)), -Infinity);
 });
 
-test('toneLevelDb reads a tone\'s amplitude and ignores a louder tone elsewhere', () => {
+test("toneLevelDb reads a tone's amplitude and ignores a louder tone elsewhere", () => {
   const quiet = sine({ frequency: 3000, sampleRate, seconds: 1, amplitude: 0.01 });
   const loud = sine({ frequency: 500, sampleRate, seconds: 1, amplitude: 0.9 });
   const mixed = Int16Array.from(quiet, (sample, i) => sample + loud[i]!);
@@ -31,7 +42,14 @@ test('dominantFrequency and zeroCrossingFrequency find an off-bin tone to within
 test('dominantFrequency follows the loudest component of a mixture', () => {
   const a = sine({ frequency: 220, sampleRate, seconds: 0.5, amplitude: 0.2 });
   const b = sine({ frequency: 3100, sampleRate, seconds: 0.5, amplitude: 0.4 });
-  assert.ok(Math.abs(dominantFrequency(Int16Array.from(a, (x, i) => x + b[i]!), sampleRate) - 3100) < 0.5);
+  assert.ok(
+    Math.abs(
+      dominantFrequency(
+        Int16Array.from(a, (x, i) => x + b[i]!),
+        sampleRate,
+      ) - 3100,
+    ) < 0.5,
+  );
 });
 
 test('crossCorrelationLag finds a known delay of noise, with its sign', () => {

@@ -16,7 +16,7 @@ export interface SignalOptions {
 
 function toInt16(value: number): number {
   const rounded = Math.round(value);
-  return rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded;
+  return rounded > 32767 ? 32767 : Math.max(rounded, -32768);
 }
 
 /** A sine tone; `phase` in radians. Default amplitude 0.5 (-6 dBFS). */
@@ -71,8 +71,7 @@ export function speechLike(options: SignalOptions): Int16Array {
   const { sampleRate, seconds, amplitude = 0.5 } = options;
   const raw = new Float64Array(Math.round(seconds * sampleRate));
   const maxHarmonicHz = Math.min(4000, sampleRate * 0.45);
-  const formant = (hz: number): number =>
-    Math.exp(-(((hz - 700) / 250) ** 2)) + 0.6 * Math.exp(-(((hz - 1200) / 300) ** 2)) + 0.05;
+  const formant = (hz: number): number => Math.exp(-(((hz - 700) / 250) ** 2)) + 0.6 * Math.exp(-(((hz - 1200) / 300) ** 2)) + 0.05;
   let pitchPhase = 0;
   let peak = 0;
   for (let i = 0; i < raw.length; i++) {
@@ -268,11 +267,7 @@ export function sineMaxStep(frequency: number, sampleRate: number, amplitude: nu
  * Longest stretch of silence in milliseconds: consecutive `windowMs` windows whose RMS is below
  * `thresholdDb` dBFS. Use it to find dropouts in audio that should be continuous.
  */
-export function longestGapMs(
-  samples: Int16Array,
-  sampleRate: number,
-  options: { readonly thresholdDb?: number; readonly windowMs?: number } = {},
-): number {
+export function longestGapMs(samples: Int16Array, sampleRate: number, options: { readonly thresholdDb?: number; readonly windowMs?: number } = {}): number {
   const { thresholdDb = -50, windowMs = 5 } = options;
   const windowSamples = Math.max(1, Math.round((windowMs * sampleRate) / 1000));
   let longest = 0;

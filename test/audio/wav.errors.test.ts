@@ -69,6 +69,9 @@ test('rejects a file cut inside its fmt chunk', () => {
 });
 
 test('rejects sample rates no recorder uses', () => {
-  assertWavError(riffWave([chunk('fmt ', fmtBody({ format: 1, channels: 1, sampleRate: 4_000_000, bitsPerSample: 16 })), chunk('data', data)]), /4000000 Hz is outside the 1000-384000 Hz/);
+  assertWavError(
+    riffWave([chunk('fmt ', fmtBody({ format: 1, channels: 1, sampleRate: 4_000_000, bitsPerSample: 16 })), chunk('data', data)]),
+    /4000000 Hz is outside the 1000-384000 Hz/,
+  );
   assertWavError(riffWave([chunk('fmt ', fmtBody({ format: 1, channels: 1, sampleRate: 500, bitsPerSample: 16 })), chunk('data', data)]), /500 Hz is outside/);
 });

@@ -65,7 +65,10 @@ test('reads a data chunk that comes before the fmt chunk', () => {
 });
 
 test('treats a data size of 0xFFFFFFFF (streaming writer) as "to the end of the file"', () => {
-  const wav = riffWave([chunk('fmt ', fmtBody({ format: 1, channels: 2, sampleRate, bitsPerSample: 16 })), chunk('data', encodeSamples(stereo, 's16'), 0xffffffff)]);
+  const wav = riffWave([
+    chunk('fmt ', fmtBody({ format: 1, channels: 2, sampleRate, bitsPerSample: 16 })),
+    chunk('data', encodeSamples(stereo, 's16'), 0xffffffff),
+  ]);
   wav.writeUInt32LE(0xffffffff, 4);
   assertSameAudio(decodeWav(wav), 0);
 });

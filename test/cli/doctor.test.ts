@@ -23,7 +23,7 @@ after(async () => {
 });
 
 function doctor(env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, [DOCTOR], { cwd: mkdtempSync(join(tmpdir(), 'omni-doctor-')), env: { PATH: process.env['PATH'] ?? '', ...env } });
+  const child = spawn(process.execPath, [DOCTOR], { cwd: mkdtempSync(join(tmpdir(), 'omni-doctor-')), env: { PATH: process.env.PATH ?? '', ...env } });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -32,14 +32,22 @@ function doctor(env: Record<string, string>): Promise<{ code: number | null; std
 
 test('everything in order: every check ok, the invite link carries the scopes and permissions', async () => {
   const { code, stdout } = await doctor({
-    DISCORD_TOKEN: sim.botToken, DISCORD_API_URL: sim.restURL, DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: fake.baseURL,
+    DISCORD_TOKEN: sim.botToken,
+    DISCORD_API_URL: sim.restURL,
+    DASHSCOPE_API_KEY: 'test-key',
+    DASHSCOPE_BASE_URL: fake.baseURL,
   });
   assert.equal(code, 0, stdout);
   assert.match(stdout, /\[ok\] {3}Node 22\./);
   assert.match(stdout, /\[ok\] {3}Opus: opusscript/);
   assert.match(stdout, /\[ok\] {3}DAVE end-to-end encryption: @snazzah\/davey/);
   assert.match(stdout, /\[ok\] {3}Qwen-Omni answers: qwen3-omni-flash at http:\/\/127\.0\.0\.1/);
-  assert.match(stdout, new RegExp(`\\[ok\\] {3}Invite link: https://discord\\.com/oauth2/authorize\\?client_id=${sim.applicationId}&scope=bot\\+applications\\.commands&permissions=\\d+`));
+  assert.match(
+    stdout,
+    new RegExp(
+      `\\[ok\\] {3}Invite link: https://discord\\.com/oauth2/authorize\\?client_id=${sim.applicationId}&scope=bot\\+applications\\.commands&permissions=\\d+`,
+    ),
+  );
   assert.match(stdout, /All checks passed\./);
   assert.ok(!stdout.includes(sim.botToken) && !stdout.includes('test-key'), 'a secret was printed');
 });

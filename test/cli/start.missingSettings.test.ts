@@ -30,7 +30,7 @@ test('an invalid value is explained without echoing the secret', () => {
   const { status, stderr } = start({ DISCORD_TOKEN: 'not a token', DASHSCOPE_API_KEY: secretKey, OMNI_MODEL: 'qwen-omni-turbo', DEFAULT_VOICE: 'Kiki' });
   assert.equal(status, 2);
   assert.match(stderr, /DISCORD_TOKEN does not look like a bot token/);
-  assert.match(stderr, /DEFAULT_VOICE "Kiki" is not a voice of qwen-omni-turbo/, "every problem is listed at once");
+  assert.match(stderr, /DEFAULT_VOICE "Kiki" is not a voice of qwen-omni-turbo/, 'every problem is listed at once');
   assert.doesNotMatch(stderr, /not a token|sk-very-secret/);
 });
 

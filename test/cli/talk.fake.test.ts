@@ -75,7 +75,10 @@ test('talk with an image sends it in its own message before the spoken question'
   const { code, stderr } = await run(['--in', writeQuestion(), '--image', png, '--text-only']);
   assert.equal(code, 0, stderr);
   const request = fake.requests.at(-1)!;
-  assert.deepEqual(request.images.map((image) => [image.width, image.height]), [[64, 32]]);
+  assert.deepEqual(
+    request.images.map((image) => [image.width, image.height]),
+    [[64, 32]],
+  );
   assert.equal(request.audioInputs.length, 1);
   assert.ok(request.images[0]!.messageIndex < request.audioInputs[0]!.messageIndex);
   assert.deepEqual(request.modalities, ['text']);

@@ -72,7 +72,7 @@ test('the model must be known and the default voice must belong to it', () => {
   const turbo = problemsOf({ DISCORD_TOKEN: TOKEN, DASHSCOPE_API_KEY: KEY, OMNI_MODEL: 'qwen-omni-turbo', DEFAULT_VOICE: 'Jada' });
   assert.match(turbo[0]!, /"Jada" is not a voice of qwen-omni-turbo.*Cherry, Serena, Ethan, Chelsie/);
   const open = loadConfig({ DASHSCOPE_API_KEY: KEY, OMNI_MODEL: 'qwen2.5-omni-7b' }, { discord: false, omni: true });
-  assert.equal(open.omni?.defaultVoice, 'Ethan', "a model without Cherry falls back to its own default voice");
+  assert.equal(open.omni?.defaultVoice, 'Ethan', 'a model without Cherry falls back to its own default voice');
 });
 
 test('only the needed groups are required', () => {

@@ -46,5 +46,8 @@ test('past 2,000 characters the answer continues in more messages, split between
 test('splitMessage keeps short text whole and never returns nothing', () => {
   assert.deepEqual(splitMessage('hello', 2000), ['hello']);
   assert.deepEqual(splitMessage('', 2000), ['']);
-  assert.deepEqual(splitMessage('x'.repeat(4500), 2000).map((p) => p.length), [2000, 2000, 500]);
+  assert.deepEqual(
+    splitMessage('x'.repeat(4500), 2000).map((p) => p.length),
+    [2000, 2000, 500],
+  );
 });

@@ -20,10 +20,20 @@ export const BAD_FILES: ReadonlyArray<{ readonly what: string; readonly name: st
   { what: 'a tiny image', name: 'dot.png', bytes: () => makePng(8, 8), reason: /8x8 px; both sides must be larger than 10 px/ },
   { what: 'a long thin image', name: 'strip.png', bytes: () => makePng(4200, 20), reason: /too long and thin \(4200x20 px\)/ },
   { what: 'huge declared dimensions', name: 'bomb.png', bytes: () => pngDeclaring(30_000, 30_000), reason: /bomb\.png is 30000x30000 px, too large/ },
-  { what: 'a video longer than the model takes', name: 'lecture.mp4', bytes: () => mediaFixture('long.mp4'), reason: /lecture\.mp4 is 3 min 20 s long; it can be at most 150 s/ },
+  {
+    what: 'a video longer than the model takes',
+    name: 'lecture.mp4',
+    bytes: () => mediaFixture('long.mp4'),
+    reason: /lecture\.mp4 is 3 min 20 s long; it can be at most 150 s/,
+  },
   { what: 'a video cut short', name: 'clip.mp4', bytes: () => truncated(mediaFixture('clip.mp4')), reason: /clip\.mp4 is cut short/ },
   { what: 'a damaged voice message', name: 'voice-message.ogg', bytes: () => damagedOgg(), reason: /voice-message\.ogg is damaged/ },
-  { what: 'random bytes', name: 'data.bin', bytes: () => Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 0xff)), reason: /data\.bin is not a file type I know/ },
+  {
+    what: 'random bytes',
+    name: 'data.bin',
+    bytes: () => Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 0xff)),
+    reason: /data\.bin is not a file type I know/,
+  },
 ];
 
 /** A voice message with bytes flipped in the middle of its audio pages (their CRCs no longer match). */

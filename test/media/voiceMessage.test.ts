@@ -42,7 +42,7 @@ test('encoding as the reply streams in gives the same file as encoding it at the
   const pcm = sine({ frequency: 250, sampleRate: 24_000, seconds: 1.73, amplitude: 0.3 });
   const streamed = new VoiceMessageEncoder();
   // Chunk sizes like the model's: uneven, some smaller than an Opus frame.
-  for (let at = 0, size = 7; at < pcm.length; at += size, size = (size * 37) % 2_900 + 1) streamed.push(pcm.subarray(at, at + size));
+  for (let at = 0, size = 7; at < pcm.length; at += size, size = ((size * 37) % 2_900) + 1) streamed.push(pcm.subarray(at, at + size));
   const whole = encodeVoiceMessage(pcm);
   const result = streamed.finish();
   assert.ok(result.ogg.equals(whole.ogg));

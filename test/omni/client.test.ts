@@ -52,7 +52,7 @@ function audioOf(events: OmniEvent[]): Int16Array {
 /** Frequency from zero crossings: enough to tell 440 Hz from anything else in a clean tone. */
 function zeroCrossingHz(samples: Int16Array, sampleRate: number): number {
   let crossings = 0;
-  for (let i = 1; i < samples.length; i++) if ((samples[i - 1]! < 0) !== (samples[i]! < 0)) crossings++;
+  for (let i = 1; i < samples.length; i++) if (samples[i - 1]! < 0 !== samples[i]! < 0) crossings++;
   return crossings / 2 / (samples.length / sampleRate);
 }
 
@@ -85,7 +85,13 @@ test('thinking mode yields reasoning then text, without audio', async () => {
   fake.script({ reasoning: 'Let me think.', text: 'Because.' });
   const { client } = clientWithRecordedWaits();
   const events = await collect(client.stream({ model: flash, thinking: true, turns: [{ role: 'user', text: 'Why?' }] }));
-  assert.deepEqual(events.filter((e) => e.type === 'reasoning' || e.type === 'text').map((e) => e.type).at(0), 'reasoning');
+  assert.deepEqual(
+    events
+      .filter((e) => e.type === 'reasoning' || e.type === 'text')
+      .map((e) => e.type)
+      .at(0),
+    'reasoning',
+  );
   assert.equal(audioOf(events).length, 0);
   assert.equal(fake.requests.at(-1)?.enableThinking, true);
 });
@@ -158,7 +164,10 @@ test('a bad key is an auth error naming the setting, not retried', async () => {
 test('5xx is retried with backoff and surfaces as a server error when it persists', async () => {
   for (let i = 0; i < 3; i++) fake.script({ fail: { status: 500 } });
   const { client, waits } = clientWithRecordedWaits({ retryBaseDelayMs: 100 });
-  await assert.rejects(collect(client.stream({ model: flash, turns: [{ role: 'user', text: 'hi' }] })), (error: unknown) => error instanceof OmniError && error.kind === 'server');
+  await assert.rejects(
+    collect(client.stream({ model: flash, turns: [{ role: 'user', text: 'hi' }] })),
+    (error: unknown) => error instanceof OmniError && error.kind === 'server',
+  );
   assert.deepEqual(waits, [100, 200]);
 });
 
@@ -187,7 +196,10 @@ test('a connection dropped before any output is retried; after output it is repo
   assert.equal(events.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join(''), 'Recovered.');
 
   fake.script({ text: 'One. Two. Three. Four.', dropAfterChunks: 3, chunkIntervalMs: 10 });
-  await assert.rejects(collect(client.stream({ model: flash, turns: [{ role: 'user', text: 'hi' }] })), (error: unknown) => error instanceof OmniError && error.kind === 'connection');
+  await assert.rejects(
+    collect(client.stream({ model: flash, turns: [{ role: 'user', text: 'hi' }] })),
+    (error: unknown) => error instanceof OmniError && error.kind === 'connection',
+  );
 });
 
 test('aborting mid-reply ends the stream quietly and the service sees the connection closed', async () => {
@@ -224,5 +236,8 @@ test('breaking out of the loop also releases the connection', async () => {
 test('a stream that goes quiet times out with a clear error', async () => {
   fake.script({ text: 'a b c', chunkIntervalMs: 400 });
   const { client } = clientWithRecordedWaits({ idleTimeoutMs: 100, maxAttempts: 1 });
-  await assert.rejects(collect(client.stream({ model: flash, turns: [{ role: 'user', text: 'hi' }] })), (error: unknown) => error instanceof OmniError && error.kind === 'timeout');
+  await assert.rejects(
+    collect(client.stream({ model: flash, turns: [{ role: 'user', text: 'hi' }] })),
+    (error: unknown) => error instanceof OmniError && error.kind === 'timeout',
+  );
 });

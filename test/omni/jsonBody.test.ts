@@ -14,8 +14,20 @@ test('a body with media is the same JSON as JSON.stringify makes, byte for byte'
     model: 'qwen3-omni-flash',
     messages: [
       { role: 'system', content: 'Be brief. "Quoted" \\ back\nslash ü 漢字 😀' },
-      { role: 'user', content: [{ type: 'input_audio', input_audio: { data: wav, format: 'wav' } }, { type: 'text', text: 'Alice says:' }] },
-      { role: 'user', content: [{ type: 'image_url', image_url: { url: png } }, { type: 'input_audio', input_audio: { data: wav, format: 'wav' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'input_audio', input_audio: { data: wav, format: 'wav' } },
+          { type: 'text', text: 'Alice says:' },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: png } },
+          { type: 'input_audio', input_audio: { data: wav, format: 'wav' } },
+        ],
+      },
     ],
     stream: true,
   };

@@ -51,23 +51,36 @@ test('speech goes as a WAV data URL with the text part after it; assistant turns
 test('several images go in one message; an image sequence is a video list; a video file a video_url', () => {
   const images = buildRequestBody({ model: flash, turns: [{ role: 'user', text: 'compare', media: { kind: 'images', images: [image(), image()] } }] });
   const parts = images.messages[0]?.content as Array<{ type: string }>;
-  assert.deepEqual(parts.map((p) => p.type), ['image_url', 'image_url', 'text']);
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    ['image_url', 'image_url', 'text'],
+  );
 
   const sequence = buildRequestBody({ model: flash, turns: [{ role: 'user', media: { kind: 'image_sequence', frames: [image(), image(), image()] } }] });
-  const [video] = sequence.messages[0]?.content as Array<{ type: string; video: string[] }>;
+  const [video] = sequence.messages[0]!.content as Array<{ type: string; video: string[] }>;
   assert.equal(video?.type, 'video');
   assert.equal(video?.video.length, 3);
   assert.match(video?.video[0] ?? '', /^data:image\/png;base64,/);
 
-  const file = buildRequestBody({ model: flash, turns: [{ role: 'user', media: { kind: 'video_file', bytes: new Uint8Array(10), mime: 'video/mp4', seconds: 3 } }] });
-  assert.deepEqual((file.messages[0]?.content as Array<{ type: string }>).map((p) => p.type), ['video_url']);
+  const file = buildRequestBody({
+    model: flash,
+    turns: [{ role: 'user', media: { kind: 'video_file', bytes: new Uint8Array(10), mime: 'video/mp4', seconds: 3 } }],
+  });
+  assert.deepEqual(
+    (file.messages[0]!.content as Array<{ type: string }>).map((p) => p.type),
+    ['video_url'],
+  );
 });
 
 test('turbo with audio output gets no system message: the persona is folded into the first user text', () => {
   const body = buildRequestBody({
     model: turbo,
     system: 'You are Omni.',
-    turns: [{ role: 'user', text: 'hi' }, { role: 'assistant', text: 'hello' }, { role: 'user', text: 'again' }],
+    turns: [
+      { role: 'user', text: 'hi' },
+      { role: 'assistant', text: 'hello' },
+      { role: 'user', text: 'again' },
+    ],
     voice: 'Serena',
   });
   assert.ok(body.messages.every((m) => m.role !== 'system'));
@@ -94,6 +107,16 @@ test('a voice of another model is refused with the list of valid ones', () => {
 
 test('a request must end with a user turn that has content', () => {
   assert.throws(() => buildRequestBody({ model: flash, turns: [] }), /nothing to answer/);
-  assert.throws(() => buildRequestBody({ model: flash, turns: [{ role: 'user', text: 'a' }, { role: 'assistant', text: 'b' }] }), /nothing to answer/);
+  assert.throws(
+    () =>
+      buildRequestBody({
+        model: flash,
+        turns: [
+          { role: 'user', text: 'a' },
+          { role: 'assistant', text: 'b' },
+        ],
+      }),
+    /nothing to answer/,
+  );
   assert.throws(() => buildRequestBody({ model: flash, turns: [{ role: 'user' }] }), /neither text nor media/);
 });

@@ -19,7 +19,19 @@ test('images: one token per 32x32 px on flash (28x28 on turbo), clamped to 4..12
   assert.equal(imageTokens(280, 280, turbo), 100);
   assert.equal(imageTokens(20, 20, flash), 4);
   assert.equal(imageTokens(4000, 3000, flash), 1280);
-  assert.equal(mediaTokens({ kind: 'images', images: [{ bytes: new Uint8Array(), mime: 'image/png', width: 64, height: 64 }, { bytes: new Uint8Array(), mime: 'image/png', width: 64, height: 64 }] }, flash), 8);
+  assert.equal(
+    mediaTokens(
+      {
+        kind: 'images',
+        images: [
+          { bytes: new Uint8Array(), mime: 'image/png', width: 64, height: 64 },
+          { bytes: new Uint8Array(), mime: 'image/png', width: 64, height: 64 },
+        ],
+      },
+      flash,
+    ),
+    8,
+  );
 });
 
 test('text: about four Latin characters per token, one per CJK character', () => {

@@ -23,14 +23,22 @@ const rejected: Array<[string, MediaInput, typeof flash, RegExp]> = [
   ['4 min audio on turbo', { kind: 'audio', wav: new Uint8Array(100), seconds: 240 }, turbo, /4 min long; it can be at most 3 min/],
   ['audio over turbo size', { kind: 'audio', wav: new Uint8Array(11 * MB), seconds: 60 }, turbo, /11 MB; it can be at most 10 MB/],
   ['inline audio over the data-URL cap', { kind: 'audio', wav: new Uint8Array(9 * MB), seconds: 60 }, flash, /sent inline can be at most about 7.5 MB/],
-  ['video of 151 s on flash', { kind: 'video_file', bytes: new Uint8Array(100), mime: 'video/mp4', seconds: 151 }, flash, /151 s long; it can be at most 150 s/],
+  [
+    'video of 151 s on flash',
+    { kind: 'video_file', bytes: new Uint8Array(100), mime: 'video/mp4', seconds: 151 },
+    flash,
+    /151 s long; it can be at most 150 s/,
+  ],
   ['video of 41 s on turbo', { kind: 'video_file', bytes: new Uint8Array(100), mime: 'video/mp4', seconds: 41 }, turbo, /at most 40 s/],
   ['no images', { kind: 'images', images: [] }, flash, /no image/],
 ];
 
 for (const [name, media, model, message] of rejected) {
   test(`rejects ${name}`, () => {
-    assert.throws(() => validateMedia(media, model), (error: unknown) => error instanceof InvalidInputError && message.test(error.userMessage));
+    assert.throws(
+      () => validateMedia(media, model),
+      (error: unknown) => error instanceof InvalidInputError && message.test(error.userMessage),
+    );
   });
 }
 

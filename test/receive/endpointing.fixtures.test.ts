@@ -56,7 +56,9 @@ function expectedTurns(name: string, silenceMs: number): Array<[number, number]>
   return turns;
 }
 
-const speechFixtures = Object.entries(truth).filter(([name, t]) => t.kind === 'speech' && name !== 'en_monologue').map(([name]) => name);
+const speechFixtures = Object.entries(truth)
+  .filter(([name, t]) => t.kind === 'speech' && name !== 'en_monologue')
+  .map(([name]) => name);
 
 for (const silenceMs of [500, 700]) {
   for (const name of speechFixtures) {
@@ -90,7 +92,7 @@ for (const name of ['pink_only', 'brown_only', 'white_only', 'hum50_only', 'hum6
 
 test('a monologue past the maximum length is sent in pieces, losing no audio', () => {
   const found = run('en_monologue', 700, 320, 5000);
-  const [start, end] = [truth['en_monologue']!.speechSegmentsMs[0]![0], truth['en_monologue']!.speechSegmentsMs.at(-1)![1]];
+  const [start, end] = [truth.en_monologue!.speechSegmentsMs[0]![0], truth.en_monologue!.speechSegmentsMs.at(-1)![1]];
   assert.ok(found.length >= 3, `${found.length} pieces`);
   assert.ok(found.every((f) => f.samples <= 5 * SAMPLE_RATE + 320));
   const keptMs = (found.reduce((sum, f) => sum + f.samples, 0) / SAMPLE_RATE) * 1000;
@@ -99,5 +101,10 @@ test('a monologue past the maximum length is sent in pieces, losing no audio', (
 
 test('chunk sizes do not change the result', () => {
   const reference = run('en_two_utterances_pink20', 700, 320).map((f) => f.samples);
-  for (const chunk of [1, 160, 7919]) assert.deepEqual(run('en_two_utterances_pink20', 700, chunk).map((f) => f.samples), reference, `chunk ${chunk}`);
+  for (const chunk of [1, 160, 7919])
+    assert.deepEqual(
+      run('en_two_utterances_pink20', 700, chunk).map((f) => f.samples),
+      reference,
+      `chunk ${chunk}`,
+    );
 });

@@ -86,7 +86,10 @@ function play(piece: SpeechPiece, arrival: (k: number) => number): { utterances:
   let next = 0;
   let endedAtMs: number | undefined;
   for (let now = 0; now < opus.length * FRAME_MS + 2 * SILENCE_MS; now += 1) {
-    while (next < opus.length && arrival(next) <= now) ear.onPacket(opus[next]!, next * 960, now), next++;
+    while (next < opus.length && arrival(next) <= now) {
+      ear.onPacket(opus[next]!, next * 960, now);
+      next++;
+    }
     if (now % 10 === 0 || now === ear.turnDeadline()) ear.onIdle(now);
     if (endedAtMs === undefined && utterances.length > 0) endedAtMs = now;
   }
@@ -99,7 +102,7 @@ test('a turn ends when the silence window has passed since the packet with the l
   for (const piece of pieces.slice(0, 6)) {
     const { ear, utterances } = realEar();
     const opus = opusPackets(piece);
-    opus.forEach((packet, k) => ear.onPacket(packet, k * 960, k * FRAME_MS));
+    for (const [k, packet] of opus.entries()) ear.onPacket(packet, k * 960, k * FRAME_MS);
     const deadline = ear.turnDeadline();
     assert.ok(deadline !== undefined, `${piece.name}: no turn open after its packets`);
     ear.onIdle(deadline - 1);

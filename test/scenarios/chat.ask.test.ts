@@ -41,6 +41,9 @@ test('/ask with an image sends the question and the image together', async () =>
   const interaction = await sim.user('alice').slash('ask', { question: 'Is it wide or tall?', image: { name: 'w.png', data: makePng(90, 30) } });
   await interaction.reply({ matching: (m) => /tall\.$/.test(m.content ?? ''), timeoutMs: 10_000 });
   const request = fake.requests.at(-1)!;
-  assert.deepEqual(request.images.map((i) => [i.width, i.height]), [[90, 30]]);
+  assert.deepEqual(
+    request.images.map((i) => [i.width, i.height]),
+    [[90, 30]],
+  );
   assert.ok(request.texts.includes('Is it wide or tall?'));
 });

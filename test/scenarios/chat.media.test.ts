@@ -60,7 +60,7 @@ test('an MP3 posted with a question is decoded and sent as 16 kHz speech input a
   assert.ok(fake.requests.at(-1)!.texts.includes('which note is this?'));
 });
 
-test('a voice message to the bot is answered with text and a voice message in the speaker\'s voice', async () => {
+test("a voice message to the bot is answered with text and a voice message in the speaker's voice", async () => {
   const { sim, fake } = world;
   const alice = sim.user('alice');
   await (await alice.slash('voice set', { voice: 'Ethan' })).reply({ matching: (m) => /Ethan/.test(m.content ?? '') });
@@ -93,7 +93,10 @@ test('a voice message to the bot is answered with text and a voice message in th
 test('in a DM, an image is described and a voice message gets a voice message back', async () => {
   const { sim, fake } = world;
   const bob = sim.user('bob');
-  const inDm = (channelId: string, files: boolean) => ({ timeoutMs: 20_000, matching: (m: BotMessage) => m.channelId === channelId && m.files.length > 0 === files });
+  const inDm = (channelId: string, files: boolean) => ({
+    timeoutMs: 20_000,
+    matching: (m: BotMessage) => m.channelId === channelId && m.files.length > 0 === files,
+  });
   const dmChannel = sim.world.dmChannelOf(bob.id);
 
   fake.script({ text: 'A gradient, privately.', chunkIntervalMs: 5 });
@@ -144,7 +147,7 @@ test('in a describe channel, files are described without a mention; turned off, 
   assert.equal(fake.requests.at(-1)!.images[0]?.width, 50);
 });
 
-test('when the bot is in the asker\'s voice channel the answer is also spoken there, unless speak is false', async () => {
+test("when the bot is in the asker's voice channel the answer is also spoken there, unless speak is false", async () => {
   const { sim, fake } = world;
   const alice = sim.user('alice');
   await alice.joinVoice('General');

@@ -25,7 +25,11 @@ before(async () => {
   sim = await startSimulator();
   fake = await startFakeOmni({ realtime: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'omni-bot-process-'));
-  const env = await envTrustingSimCA({ PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...botEnvironment(sim, fake, dataDir, { LOG_LEVEL: 'info' }) });
+  const env = await envTrustingSimCA({
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...botEnvironment(sim, fake, dataDir, { LOG_LEVEL: 'info' }),
+  });
   // Its own process group, so a stop reaches npm and the bot alike, as Ctrl-C or a service manager does.
   bot = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   bot.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -50,7 +54,10 @@ test('npm start logs in to the simulator, answers a voice turn, and stops cleanl
     30_000,
     `the bot process to be ready; it printed:\n${output}`,
   );
-  assert.ok(sim.commands().some((command) => command.name === 'join'), 'commands were registered');
+  assert.ok(
+    sim.commands().some((command) => command.name === 'join'),
+    'commands were registered',
+  );
 
   const alice = sim.user('alice');
   await alice.joinVoice('General');

@@ -89,7 +89,10 @@ export function assertModelGotAlice(request: RecordedRequest, speech: ReturnType
   assert.ok(Math.abs(offset - onset - speech.spokenMs) <= 150, `spoken part ${offset - onset} ms vs ${speech.spokenMs} ms`);
   const { correlation } = alignedCorrelation(sent!.samples, speech.samples);
   assert.ok(correlation > 0.8, `correlation with the source ${correlation.toFixed(3)}`);
-  assert.ok(request.texts.some((text) => text.includes('Alice')), `text parts: ${request.texts.join(' | ')}`);
+  assert.ok(
+    request.texts.some((text) => text.includes('Alice')),
+    `text parts: ${request.texts.join(' | ')}`,
+  );
   assert.equal(request.voice, 'Cherry');
 }
 

@@ -11,8 +11,9 @@ before(async () => {
 });
 after(() => world.close());
 
-const LONG_ANSWER = 'Well, there are many things to say about that. First of all, the weather has been unusual this year, and second, '
-  + 'the forecasts keep changing from one day to the next, which makes planning anything outdoors rather difficult for everyone.';
+const LONG_ANSWER =
+  'Well, there are many things to say about that. First of all, the weather has been unusual this year, and second, ' +
+  'the forecasts keep changing from one day to the next, which makes planning anything outdoors rather difficult for everyone.';
 
 test('Bob talking over the reply stops it within 200 ms and history keeps only what was heard', async () => {
   const { sim, fake } = world;

@@ -36,10 +36,12 @@ test('a chosen voice is used and survives a restart', async () => {
   assert.equal(await speakAndGetVoice(), 'Ethan');
 });
 
-test('the voice choices offered are the model\'s 17 voices, with dialects in the labels', () => {
+test("the voice choices offered are the model's 17 voices, with dialects in the labels", () => {
   const voiceCommand = world.sim.commands().find((command) => command.name === 'voice');
   assert.ok(voiceCommand, 'the voice command is registered');
-  const set = (voiceCommand.options as Array<{ name: string; options?: Array<{ name: string; choices?: Array<{ name: string; value: string }> }> }>).find((o) => o.name === 'set');
+  const set = (voiceCommand.options as Array<{ name: string; options?: Array<{ name: string; choices?: Array<{ name: string; value: string }> }> }>).find(
+    (o) => o.name === 'set',
+  );
   const choices = set?.options?.find((o) => o.name === 'voice')?.choices ?? [];
   assert.equal(choices.length, 17);
   assert.ok(choices.some((c) => c.name === 'Jada (Shanghainese)' && c.value === 'Jada'));

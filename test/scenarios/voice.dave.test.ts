@@ -44,7 +44,7 @@ test('with DAVE on, Alice speaks after /join and hears the model reply in the ch
   const joined = await (await alice.slash('join')).reply({ matching: (m) => /Joined/.test(m.content ?? '') });
   assert.match(joined.content ?? '', /Joined General/);
   const session = sim.voice.sessions.get(sim.guild().id)!;
-  assert.equal(session.identify['max_dave_protocol_version'], 1);
+  assert.equal(session.identify.max_dave_protocol_version, 1);
   assert.equal(session.daveProtocolVersion, 1, 'the voice server chose DAVE');
 
   // The group: created by one member's commit, the other welcomed, transition 1 executed.
@@ -77,7 +77,10 @@ test('with DAVE on, Alice speaks after /join and hears the model reply in the ch
 
   // DAVE on the wire: every reply frame ends with the 0xFAFA marker and opened only with the bot's sender key;
   // read as plain Opus the same bytes do not give the reply back.
-  assert.ok(reply.packets.every((p) => p.e2ee && hasDaveMarker(p.wire)), 'every reply frame was a DAVE frame');
+  assert.ok(
+    reply.packets.every((p) => p.e2ee && hasDaveMarker(p.wire)),
+    'every reply frame was a DAVE frame',
+  );
   const plain = decodeAsPlainOpus(reply.packets);
   const plainPitch = plain.left.length ? dominantFrequency(plain.left, 48_000) : 0;
   assert.ok(plain.failures > 0 || Math.abs(plainPitch - 440) > 20, `read as plain Opus: ${plain.failures} failures, pitch ${plainPitch.toFixed(1)} Hz`);

@@ -19,7 +19,7 @@ test('Alice speaks after /join and hears the model reply in the channel', async 
   const joined = await (await alice.slash('join')).reply({ matching: (m) => /Joined/.test(m.content ?? '') });
   assert.match(joined.content ?? '', /Joined General/);
   // DAVE is on: the bot offers end-to-end encryption (this simulator then answers with version 0).
-  assert.equal(sim.voice.sessions.get(sim.guild().id)?.identify['max_dave_protocol_version'], 1);
+  assert.equal(sim.voice.sessions.get(sim.guild().id)?.identify.max_dave_protocol_version, 1);
 
   fake.script({ text: 'Sure, take your time.', audio: { toneHz: 440, seconds: 2 } });
   const speech = speechFixture('en_pauses');

@@ -8,7 +8,12 @@ import { leftChannel, speechFixture } from './support.ts';
 let world: World;
 before(async () => {
   world = await startWorld({
-    sim: { guilds: [{ name: 'Alpha', users: ['alice'] }, { name: 'Beta', users: ['bob'] }] },
+    sim: {
+      guilds: [
+        { name: 'Alpha', users: ['alice'] },
+        { name: 'Beta', users: ['bob'] },
+      ],
+    },
   });
 });
 after(() => world.close());
@@ -25,9 +30,11 @@ test('each guild hears its own reply in its own voice and keeps its own history'
   await (await bob.slash('voice set', { voice: 'Kiki' })).reply();
 
   // The fake answers by voice: Ethan with 440 Hz, Kiki with 660 Hz, and says which guild's voice it used.
-  fake.setReplyRule((request) => request.voice === 'Ethan'
-    ? { text: 'Answer for Alpha.', audio: { toneHz: 440, seconds: 1.5 } }
-    : { text: 'Answer for Beta.', audio: { toneHz: 660, seconds: 1.5 } });
+  fake.setReplyRule((request) =>
+    request.voice === 'Ethan'
+      ? { text: 'Answer for Alpha.', audio: { toneHz: 440, seconds: 1.5 } }
+      : { text: 'Answer for Beta.', audio: { toneHz: 660, seconds: 1.5 } },
+  );
 
   const alphaHears = sim.botAudioIn('Alpha').nextUtterance(20_000);
   const betaHears = sim.botAudioIn('Beta').nextUtterance(20_000);
@@ -45,5 +52,8 @@ test('each guild hears its own reply in its own voice and keeps its own history'
   const alphaRequest = fake.requests.at(-1)!;
   const history = alphaRequest.messages.filter((m) => m.role === 'assistant').map((m) => String(m.content));
   assert.deepEqual(history, ['Answer for Alpha.']);
-  assert.ok(alphaRequest.texts.every((text) => !text.includes('Bob')), 'no trace of the other guild');
+  assert.ok(
+    alphaRequest.texts.every((text) => !text.includes('Bob')),
+    'no trace of the other guild',
+  );
 });

@@ -40,7 +40,7 @@ export function botEnvironment(sim: Simulator, fake: FakeOmni, dataDir: string, 
     DASHSCOPE_API_KEY: 'test-key',
     DASHSCOPE_BASE_URL: fake.baseURL,
     DATA_DIR: dataDir,
-    LOG_LEVEL: process.env['SIM_VERBOSE'] ? 'debug' : 'silent',
+    LOG_LEVEL: process.env.SIM_VERBOSE ? 'debug' : 'silent',
     JITTER_BUFFER_MS: '100',
     ...extra,
   };
@@ -59,7 +59,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   let bot = createBot(config, log, createDetector);
   await bot.start();
   return {
-    sim, fake, config,
+    sim,
+    fake,
+    config,
     get bot() {
       return bot;
     },

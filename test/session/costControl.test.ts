@@ -45,7 +45,7 @@ test('a server override replaces the default cap; 0 means no cap', () => {
   store.close();
 });
 
-test('the cooldown spaces one person\'s requests', () => {
+test("the cooldown spaces one person's requests", () => {
   const { costs, store, advance } = setup({ dailyTokenCap: 0, userCooldownMs: 3000 });
   assert.equal(costs.admit('alice', 'g1'), undefined);
   advance(1000);

@@ -44,7 +44,11 @@ export function createSessionHarness(fake: FakeOmni, options: { jitterMs?: numbe
     },
   });
   return {
-    session, output, posts, usage, settings,
+    session,
+    output,
+    posts,
+    usage,
+    settings,
     nextTurn: async () => (await once(session, 'turnDone'))[0] as TurnOutcome,
   };
 }

@@ -7,7 +7,10 @@ import { History, heardPart, placeholderFor, type SpokenTurn } from '../../src/s
 
 const flash = MODELS['qwen3-omni-flash']!;
 const spoken = (name: string, seconds: number): SpokenTurn => ({
-  role: 'user', speakerName: name, text: `[${name} is speaking]`, speech: { kind: 'audio', wav: new Uint8Array(10), seconds },
+  role: 'user',
+  speakerName: name,
+  text: `[${name} is speaking]`,
+  speech: { kind: 'audio', wav: new Uint8Array(10), seconds },
 });
 
 test('only the newest spoken turns keep their audio; older ones become placeholders', () => {
@@ -17,7 +20,10 @@ test('only the newest spoken turns keep their audio; older ones become placehold
   history.add(spoken('Bob', 3));
   history.add({ role: 'assistant', text: 'Hi Bob.' });
   const turns = history.toTurns(spoken('Carol', 2), flash, 10_000);
-  assert.deepEqual(turns.map((t) => t.role), ['user', 'assistant', 'user', 'assistant', 'user']);
+  assert.deepEqual(
+    turns.map((t) => t.role),
+    ['user', 'assistant', 'user', 'assistant', 'user'],
+  );
   assert.equal(turns[0]?.role === 'user' && turns[0].media, undefined);
   assert.equal(turns[0]?.role === 'user' && turns[0].text, placeholderFor(spoken('Alice', 4)));
   assert.equal(turns[2]?.role === 'user' && turns[2].media?.kind, 'audio');
@@ -40,7 +46,10 @@ test('a tight budget drops the oldest turns and never opens with an assistant tu
 test('history is bounded in entries', () => {
   const history = new History({ maxEntries: 6 });
   for (let i = 0; i < 20; i++) history.add({ role: 'assistant', text: String(i) });
-  assert.deepEqual(history.entries.map((e) => e.role === 'assistant' && e.text), ['14', '15', '16', '17', '18', '19']);
+  assert.deepEqual(
+    history.entries.map((e) => e.role === 'assistant' && e.text),
+    ['14', '15', '16', '17', '18', '19'],
+  );
 });
 
 test('the heard part is cut at a word boundary in proportion to the time played', () => {

@@ -36,5 +36,8 @@ test('a real answer in addressed mode is played once the text shows it is not th
   assert.equal(outcome.silent, false);
   assert.equal(h.output.plays.length, 1);
   assert.ok(h.output.plays[0]!.playedMs() >= 299);
-  assert.deepEqual(h.session.history.entries.map((e) => e.role), ['user', 'assistant']);
+  assert.deepEqual(
+    h.session.history.entries.map((e) => e.role),
+    ['user', 'assistant'],
+  );
 });

@@ -10,7 +10,7 @@ before(async () => {
 });
 after(() => fake.close());
 
-test('queued speakers are answered oldest first; a second sentence joins the speaker\'s place', async () => {
+test("queued speakers are answered oldest first; a second sentence joins the speaker's place", async () => {
   const h = createSessionHarness(fake);
   fake.setDefaultReply({ text: 'ok', audio: { toneHz: 440, seconds: 0.1 } });
   fake.script({ text: 'first', audio: { toneHz: 440, seconds: 0.1 }, firstByteDelayMs: 100 });
@@ -26,7 +26,7 @@ test('queued speakers are answered oldest first; a second sentence joins the spe
   assert.deepEqual(h.session.queue, ['bob', 'carol']);
 
   const bob = await fake.nextRequest();
-  assert.ok(Math.abs(bob.audioInputs.at(-1)!.seconds - 0.75) < 0.001, 'both of Bob\'s sentences in one turn');
+  assert.ok(Math.abs(bob.audioInputs.at(-1)!.seconds - 0.75) < 0.001, "both of Bob's sentences in one turn");
   const carol = await fake.nextRequest();
   assert.ok(carol.texts.at(-1)?.includes('Carol'));
   while (answered.length < 3) await h.nextTurn();

@@ -12,7 +12,7 @@ before(async () => {
 });
 after(() => fake.close());
 
-test('an utterance is answered in the speaker\'s voice and the reply audio is played intact', async () => {
+test("an utterance is answered in the speaker's voice and the reply audio is played intact", async () => {
   const h = createSessionHarness(fake);
   h.settings.voices.set('alice', 'Ethan');
   fake.script({ text: 'Hello Alice.', audio: { toneHz: 440, seconds: 0.8 } });
@@ -26,7 +26,10 @@ test('an utterance is answered in the speaker\'s voice and the reply audio is pl
   assert.equal(speech?.sampleRate, 16_000);
   assert.ok(Math.abs(speech!.seconds - 1.2) < 0.001);
   assert.ok(Math.abs(dominantFrequency(speech!.samples, 16_000) - 250) < 2.5);
-  assert.ok(request.texts.some((text) => text.includes('Alice')), 'the text part names the speaker');
+  assert.ok(
+    request.texts.some((text) => text.includes('Alice')),
+    'the text part names the speaker',
+  );
   assert.match(request.systemText ?? '', /Your name is Omni/);
 
   const playback = await played;
@@ -36,7 +39,10 @@ test('an utterance is answered in the speaker\'s voice and the reply audio is pl
   const left = channel(playback.samples(), 2, 0);
   assert.ok(Math.abs(left.length / 48_000 - 0.8) <= 0.021, `played ${left.length / 48_000} s`);
   assert.ok(Math.abs(dominantFrequency(left, 48_000) - 440) < 4.4);
-  assert.deepEqual(h.session.history.entries.map((e) => e.role), ['user', 'assistant']);
+  assert.deepEqual(
+    h.session.history.entries.map((e) => e.role),
+    ['user', 'assistant'],
+  );
   assert.equal(h.session.state.status, 'listening');
   assert.equal(h.usage.length, 1);
   assert.equal(h.usage[0]?.userId, 'alice');

@@ -65,8 +65,14 @@ export class BotAudio {
     const silence = rtp.payload.equals(SILENCE_FRAME);
     const packet: BotPacket = { at, sequence: rtp.sequence, timestamp: rtp.timestamp, ssrc: rtp.ssrc, silence, ...dave };
     this.packets.push(packet);
-    if (silence) return this.endBurst();
-    if (!this.decode) return this.addToBurst(new Int16Array(0), packet);
+    if (silence) {
+      this.endBurst();
+      return;
+    }
+    if (!this.decode) {
+      this.addToBurst(new Int16Array(0), packet);
+      return;
+    }
     if (!this.decoder || this.decoderSsrc !== rtp.ssrc) {
       // A new voice session means a new encoder on the bot's side.
       this.decoder?.destroy();

@@ -10,7 +10,19 @@ import { randomToken } from './ids.ts';
 import { INTENTS } from './world.ts';
 import type { World } from './world.ts';
 
-const OP = { dispatch: 0, heartbeat: 1, identify: 2, presenceUpdate: 3, voiceStateUpdate: 4, resume: 6, reconnect: 7, requestGuildMembers: 8, invalidSession: 9, hello: 10, heartbeatAck: 11 } as const;
+const OP = {
+  dispatch: 0,
+  heartbeat: 1,
+  identify: 2,
+  presenceUpdate: 3,
+  voiceStateUpdate: 4,
+  resume: 6,
+  reconnect: 7,
+  requestGuildMembers: 8,
+  invalidSession: 9,
+  hello: 10,
+  heartbeatAck: 11,
+} as const;
 /** Discord's usual heartbeat interval. */
 export const GATEWAY_HEARTBEAT_MS = 41_250;
 
@@ -37,7 +49,7 @@ export class GatewaySession {
 
   constructor(ws: WebSocket, identify: Record<string, unknown>) {
     this.ws = ws;
-    this.intents = Number(identify['intents'] ?? 0);
+    this.intents = Number(identify.intents ?? 0);
     const { token: _token, ...rest } = identify;
     this.identify = rest;
   }
@@ -146,7 +158,7 @@ export class GatewayServer {
           return;
         case OP.identify:
           if (session) return ws.close(4005, 'Already authenticated.');
-          if (d['token'] !== this.deps.token) return ws.close(4004, 'Authentication failed.');
+          if (d.token !== this.deps.token) return ws.close(4004, 'Authentication failed.');
           session = new GatewaySession(ws, d);
           this.sessions.push(session);
           void this.ready(session);
@@ -198,14 +210,14 @@ export class GatewayServer {
   }
 
   private resume(ws: WebSocket, d: Record<string, unknown>): GatewaySession | undefined {
-    const session = this.sessions.find((s) => s.id === d['session_id']);
-    if (!session || d['token'] !== this.deps.token) {
+    const session = this.sessions.find((s) => s.id === d.session_id);
+    if (!session || d.token !== this.deps.token) {
       // d: false = not resumable; the client identifies afresh.
       void this.send(ws, { op: OP.invalidSession, d: false, s: null, t: null });
       return undefined;
     }
     session.ws = ws;
-    const since = Number(d['seq'] ?? 0);
+    const since = Number(d.seq ?? 0);
     for (const event of session.history) if (event.s > since) ws.send(event.text);
     this.resumes++;
     void this.sendDispatch(session, 'RESUMED', { _trace: ['["discord-sim",{"micros":0}]'] });

@@ -38,7 +38,17 @@ export class SimInteraction {
   private readonly store: MessageStore;
   private readonly listeners = new Set<() => void>();
 
-  constructor(init: { id: string; token: string; commandName: string; type: number; userId: string; guildId: string; channelId: string; createdAt: number; store: MessageStore }) {
+  constructor(init: {
+    id: string;
+    token: string;
+    commandName: string;
+    type: number;
+    userId: string;
+    guildId: string;
+    channelId: string;
+    createdAt: number;
+    store: MessageStore;
+  }) {
     this.id = init.id;
     this.token = init.token;
     this.commandName = init.commandName;

@@ -66,7 +66,10 @@ type Handler = (request: ParsedRequest, params: string[]) => Reply | Promise<Rep
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
 const noContent: Reply = { status: 204 };
-const apiError = (status: number, code: number, message: string, errors?: unknown): Reply => ({ status, body: { message, code, ...(errors ? { errors } : {}) } });
+const apiError = (status: number, code: number, message: string, errors?: unknown): Reply => ({
+  status,
+  body: { message, code, ...(errors ? { errors } : {}) },
+});
 const notFound = apiError(404, 0, '404: Not Found');
 
 function formError(field: string, code: string, message: string): Reply {
@@ -133,13 +136,23 @@ export class RestServer {
 
     this.route('POST', '/interactions/:id/:token/callback', (r, [id, token]) => this.callback(r, id!, token!), false);
     this.route('GET', '/webhooks/:app/:token/messages/@original', (_, [app, token]) => this.original(app!, token!, (_, m) => ok(this.payload(m))), false);
-    this.route('PATCH', '/webhooks/:app/:token/messages/@original', (r, [app, token]) => this.original(app!, token!, (i, m) => this.editWebhookMessage(i, m, r)), false);
-    this.route('DELETE', '/webhooks/:app/:token/messages/@original', (_, [app, token]) =>
-      this.original(app!, token!, (i, m) => {
-        this.deps.messages.delete(m.id);
-        i.record({ kind: 'delete', at: this.deps.clock.now(), messageId: m.id });
-        return noContent;
-      }), false);
+    this.route(
+      'PATCH',
+      '/webhooks/:app/:token/messages/@original',
+      (r, [app, token]) => this.original(app!, token!, (i, m) => this.editWebhookMessage(i, m, r)),
+      false,
+    );
+    this.route(
+      'DELETE',
+      '/webhooks/:app/:token/messages/@original',
+      (_, [app, token]) =>
+        this.original(app!, token!, (i, m) => {
+          this.deps.messages.delete(m.id);
+          i.record({ kind: 'delete', at: this.deps.clock.now(), messageId: m.id });
+          return noContent;
+        }),
+      false,
+    );
     this.route('POST', '/webhooks/:app/:token', (r, [app, token]) => this.followUp(r, app!, token!), false);
     this.route('PATCH', '/webhooks/:app/:token/messages/:message', (r, [app, token, messageId]) => this.editFollowUp(r, app!, token!, messageId!), false);
 
@@ -178,7 +191,19 @@ export class RestServer {
 
   private applicationPayload(): Record<string, unknown> {
     const { world } = this.deps;
-    return { id: world.applicationId, name: world.bot.username, icon: null, description: '', bot_public: true, bot_require_code_grant: false, flags: 0, bot: world.userPayload(world.bot.id), owner: world.userPayload(world.guilds[0]?.ownerId ?? world.bot.id), verify_key: '0'.repeat(64), team: null };
+    return {
+      id: world.applicationId,
+      name: world.bot.username,
+      icon: null,
+      description: '',
+      bot_public: true,
+      bot_require_code_grant: false,
+      flags: 0,
+      bot: world.userPayload(world.bot.id),
+      owner: world.userPayload(world.guilds[0]?.ownerId ?? world.bot.id),
+      verify_key: '0'.repeat(64),
+      team: null,
+    };
   }
 
   private withApp(app: string | undefined, then: () => Reply): Reply {
@@ -186,7 +211,7 @@ export class RestServer {
   }
 
   private commandRecord(scope: string, body: Record<string, unknown>, existing?: CommandRecord): CommandRecord {
-    const name = String(body['name'] ?? '');
+    const name = String(body.name ?? '');
     return {
       id: existing?.id ?? snowflake(),
       application_id: this.deps.world.applicationId,
@@ -207,19 +232,25 @@ export class RestServer {
     const previous = this.commands.get(scope) ?? [];
     const names = new Set<string>();
     for (const body of json as Record<string, unknown>[]) {
-      const name = String(body['name'] ?? '');
+      const name = String(body.name ?? '');
       if (!/^[-_\p{Ll}\p{N}]{1,32}$/u.test(name)) return formError('name', 'APPLICATION_COMMAND_INVALID_NAME', `Command name "${name}" is invalid.`);
       if (names.has(name)) return formError('name', 'APPLICATION_COMMANDS_DUPLICATE_NAME', `Application command names must be unique: ${name}`);
       names.add(name);
     }
-    const records = (json as Record<string, unknown>[]).map((body) => this.commandRecord(scope, body, previous.find((c) => c.name === body['name'])));
+    const records = (json as Record<string, unknown>[]).map((body) =>
+      this.commandRecord(
+        scope,
+        body,
+        previous.find((c) => c.name === body.name),
+      ),
+    );
     this.commands.set(scope, records);
     return ok(records);
   }
 
   private postCommand(scope: string, json: Record<string, unknown>): Reply {
     const list = this.commands.get(scope) ?? [];
-    const existing = list.find((c) => c.name === json['name']);
+    const existing = list.find((c) => c.name === json.name);
     const record = this.commandRecord(scope, json, existing);
     this.commands.set(scope, [...list.filter((c) => c !== existing), record]);
     return { status: existing ? 200 : 201, body: record };
@@ -232,20 +263,21 @@ export class RestServer {
   /** Validates a create/edit body like Discord and extracts what is kept. */
   private content(request: ParsedRequest, base?: BotMessage): MessageContent | Reply {
     const { json, files } = request;
-    const content = typeof json['content'] === 'string' ? json['content'] : json['content'] === null ? '' : (base?.content ?? '');
+    const content = typeof json.content === 'string' ? json.content : json.content === null ? '' : (base?.content ?? '');
     if (content.length > MAX_CONTENT_LENGTH) return formError('content', 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_CONTENT_LENGTH} or fewer in length.`);
-    const embeds = Array.isArray(json['embeds']) ? json['embeds'] : (base?.embeds ?? []);
+    const embeds = Array.isArray(json.embeds) ? json.embeds : (base?.embeds ?? []);
     if (embeds.length > 10) return formError('embeds', 'BASE_TYPE_MAX_LENGTH', 'Must be 10 or fewer in length.');
     if (files.some((file) => file.data.byteLength > MAX_UPLOAD_BYTES)) return apiError(413, 40005, 'Request entity too large');
     // On edit, `attachments` lists the existing attachments to keep; new uploads are added.
-    const kept = Array.isArray(json['attachments']) && base
-      ? base.files.filter((f) => (json['attachments'] as Array<{ id?: unknown }>).some((a) => String(a.id) === f.attachment['id']))
-      : (base?.files ?? []);
-    const components = Array.isArray(json['components']) ? json['components'] : (base?.components ?? []);
-    const flags = typeof json['flags'] === 'number' ? json['flags'] : (base?.flags ?? 0);
+    const kept =
+      Array.isArray(json.attachments) && base
+        ? base.files.filter((f) => (json.attachments as Array<{ id?: unknown }>).some((a) => String(a.id) === f.attachment.id))
+        : (base?.files ?? []);
+    const components = Array.isArray(json.components) ? json.components : (base?.components ?? []);
+    const flags = typeof json.flags === 'number' ? json.flags : (base?.flags ?? 0);
     if (!base && (flags & FLAG_VOICE_MESSAGE) !== 0) return this.voiceMessage(content, json, files, flags);
     const result = { content, embeds, components, flags, files: [...kept, ...files] };
-    if (!base && !content && embeds.length === 0 && result.files.length === 0 && components.length === 0 && !json['sticker_ids'] && !json['poll']) {
+    if (!base && !content && embeds.length === 0 && result.files.length === 0 && components.length === 0 && !json.sticker_ids && !json.poll) {
       return apiError(400, 50006, 'Cannot send an empty message');
     }
     return result;
@@ -253,12 +285,13 @@ export class RestServer {
 
   /** A voice message: one Ogg audio file with its duration and waveform, and nothing else (Discord's rules). */
   private voiceMessage(content: string, json: Record<string, unknown>, files: UploadedFile[], flags: number): MessageContent | Reply {
-    if (content || (Array.isArray(json['embeds']) && json['embeds'].length > 0)) return apiError(400, 50159, 'Voice messages do not support additional content.');
+    if (content || (Array.isArray(json.embeds) && json.embeds.length > 0)) return apiError(400, 50159, 'Voice messages do not support additional content.');
     const [file] = files;
-    if (files.length !== 1 || !/^(audio|application)\/ogg/.test(file!.contentType)) return apiError(400, 50160, 'Voice messages must have a single audio attachment.');
-    const meta = (Array.isArray(json['attachments']) ? (json['attachments'] as Array<Record<string, unknown>>) : []).find((a) => String(a['id']) === '0');
-    const durationSecs = meta?.['duration_secs'];
-    const waveform = meta?.['waveform'];
+    if (files.length !== 1 || !/^(audio|application)\/ogg/.test(file!.contentType))
+      return apiError(400, 50160, 'Voice messages must have a single audio attachment.');
+    const meta = (Array.isArray(json.attachments) ? (json.attachments as Array<Record<string, unknown>>) : []).find((a) => String(a.id) === '0');
+    const durationSecs = meta?.duration_secs;
+    const waveform = meta?.waveform;
     if (typeof durationSecs !== 'number' || !(durationSecs > 0) || typeof waveform !== 'string' || waveform.length === 0) {
       return apiError(400, 50161, 'Voice messages must have supporting metadata.');
     }
@@ -271,7 +304,13 @@ export class RestServer {
     if (!channel && !this.deps.world.dmRecipient(channelId)) return apiError(404, 10003, 'Unknown Channel');
     const content = this.content(request);
     if ('status' in content) return content;
-    const message = this.deps.messages.create({ ...content, channelId, guildId: channel?.guildId ?? null, interactionId: null, createdAt: this.deps.clock.now() });
+    const message = this.deps.messages.create({
+      ...content,
+      channelId,
+      guildId: channel?.guildId ?? null,
+      interactionId: null,
+      createdAt: this.deps.clock.now(),
+    });
     this.deps.onMessage('create', message);
     return ok(this.payload(message));
   }
@@ -290,8 +329,8 @@ export class RestServer {
     if (!interaction || interaction.token !== token) return apiError(404, 10062, 'Unknown interaction');
     if (interaction.acknowledged) return apiError(400, 40060, 'Interaction has already been acknowledged.');
     if (now - interaction.createdAt > ACK_WINDOW_MS) return apiError(404, 10062, 'Unknown interaction');
-    const type = request.json['type'];
-    const data = (request.json['data'] ?? {}) as Record<string, unknown>;
+    const type = request.json.type;
+    const data = (request.json.data ?? {}) as Record<string, unknown>;
     const dataRequest = { ...request, json: data };
     const base = { channelId: interaction.channelId, guildId: interaction.guildId, interactionId: interaction.id, createdAt: now };
     let message: BotMessage;
@@ -303,7 +342,7 @@ export class RestServer {
       interaction.record({ kind: 'reply', at: now, messageId: message.id });
       if ((message.flags & FLAG_EPHEMERAL) === 0) this.deps.onMessage('create', message);
     } else if (type === CALLBACK.deferReply) {
-      const flags = FLAG_LOADING | ((typeof data['flags'] === 'number' ? data['flags'] : 0) & FLAG_EPHEMERAL);
+      const flags = FLAG_LOADING | ((typeof data.flags === 'number' ? data.flags : 0) & FLAG_EPHEMERAL);
       message = this.deps.messages.create({ ...base, content: '', embeds: [], components: [], files: [], flags }, false);
       interaction.originalId = message.id;
       interaction.record({ kind: 'defer', at: now, messageId: message.id });
@@ -317,7 +356,13 @@ export class RestServer {
     }
     if (request.query.get('with_response') !== 'true') return noContent;
     return ok({
-      interaction: { id: interaction.id, type: interaction.type, response_message_id: message.id, response_message_loading: type === CALLBACK.deferReply, response_message_ephemeral: (message.flags & FLAG_EPHEMERAL) !== 0 },
+      interaction: {
+        id: interaction.id,
+        type: interaction.type,
+        response_message_id: message.id,
+        response_message_loading: type === CALLBACK.deferReply,
+        response_message_ephemeral: (message.flags & FLAG_EPHEMERAL) !== 0,
+      },
       resource: { type, ...(type === CALLBACK.reply ? { message: this.payload(message) } : {}) },
     });
   }
@@ -356,7 +401,13 @@ export class RestServer {
     const content = this.content(request);
     if ('status' in content) return content;
     const now = this.deps.clock.now();
-    const message = this.deps.messages.create({ ...content, channelId: interaction.channelId, guildId: interaction.guildId, interactionId: interaction.id, createdAt: now });
+    const message = this.deps.messages.create({
+      ...content,
+      channelId: interaction.channelId,
+      guildId: interaction.guildId,
+      interactionId: interaction.id,
+      createdAt: now,
+    });
     interaction.record({ kind: 'followUp', at: now, messageId: message.id });
     if ((message.flags & FLAG_EPHEMERAL) === 0) this.deps.onMessage('create', message);
     return ok(this.payload(message));

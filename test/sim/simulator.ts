@@ -82,7 +82,7 @@ export class Simulator {
   private readonly decodeBotAudio: boolean;
 
   constructor(options: SimulatorOptions) {
-    this.log = options.log ?? (process.env['SIM_VERBOSE'] ? verboseLog : () => {});
+    this.log = options.log ?? (process.env.SIM_VERBOSE ? verboseLog : () => {});
     this.utteranceGapMs = options.utteranceGapMs ?? 200;
     this.decodeBotAudio = options.decodeBotAudio ?? true;
     this.world = new World(options.guilds ?? DEFAULT_GUILDS);
@@ -90,14 +90,29 @@ export class Simulator {
     const interactions = new Map<string, SimInteraction>();
     const cdn = new Cdn(() => this.rest.origin);
     this.rest = new RestServer({
-      world: this.world, clock: this.clock, token: this.botToken, cdn, messages, interactions, log: this.log,
+      world: this.world,
+      clock: this.clock,
+      token: this.botToken,
+      cdn,
+      messages,
+      interactions,
+      log: this.log,
       gatewayURL: () => this.gateway.url,
       onMessage: (kind, message) => void this.echoMessage(kind, message),
     });
-    this.gateway = new GatewayServer({ world: this.world, token: this.botToken, log: this.log, heartbeatMs: options.heartbeatMs?.gateway ?? GATEWAY_HEARTBEAT_MS, onVoiceStateUpdate: (session, request) => void this.botVoiceState(session, request) });
+    this.gateway = new GatewayServer({
+      world: this.world,
+      token: this.botToken,
+      log: this.log,
+      heartbeatMs: options.heartbeatMs?.gateway ?? GATEWAY_HEARTBEAT_MS,
+      onVoiceStateUpdate: (session, request) => void this.botVoiceState(session, request),
+    });
     this.udp = new VoiceUdp(this.log);
     this.voice = new VoiceServer({
-      tls: SIM_TLS, udp: this.udp, log: this.log, heartbeatMs: options.heartbeatMs?.voice ?? VOICE_HEARTBEAT_MS,
+      tls: SIM_TLS,
+      udp: this.udp,
+      log: this.log,
+      heartbeatMs: options.heartbeatMs?.voice ?? VOICE_HEARTBEAT_MS,
       audioFor: (guildId) => this.audioFor(guildId),
       usersIn: (guildId, channelId) => this.world.usersInVoice(this.world.guild(guildId), channelId).filter((id) => id !== this.world.bot.id),
       onReady: (session) => {
@@ -172,7 +187,9 @@ export class Simulator {
    * The next message the bot posts (a deferred reply counts once filled in), in order: each call
    * returns a later message than the previous call. `channel` (name or id) and `matching` filter.
    */
-  nextMessage(options: { readonly channel?: string; readonly guild?: string; readonly matching?: (message: BotMessage) => boolean; readonly timeoutMs?: number } = {}): Promise<BotMessage> {
+  nextMessage(
+    options: { readonly channel?: string; readonly guild?: string; readonly matching?: (message: BotMessage) => boolean; readonly timeoutMs?: number } = {},
+  ): Promise<BotMessage> {
     const { matching = () => true, timeoutMs = 5_000 } = options;
     const channelId = options.channel === undefined ? undefined : this.world.channel(this.world.guild(options.guild), options.channel).id;
     return this.core.messages.next((m) => (channelId === undefined || m.channelId === channelId) && matching(m), timeoutMs);

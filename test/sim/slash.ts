@@ -29,7 +29,15 @@ interface Resolved {
 }
 
 /** The interaction `data` for `/name` (with "group sub" words for subcommands). */
-export function commandData(world: World, cdn: Cdn, guild: GuildRecord, channelId: string, command: CommandRecord, path: readonly string[], values: Readonly<Record<string, SlashValue>>): Record<string, unknown> {
+export function commandData(
+  world: World,
+  cdn: Cdn,
+  guild: GuildRecord,
+  channelId: string,
+  command: CommandRecord,
+  path: readonly string[],
+  values: Readonly<Record<string, SlashValue>>,
+): Record<string, unknown> {
   const resolved: Resolved = {};
   let definitions = (command.options ?? []) as readonly OptionDefinition[];
   // Subcommands nest: {name: group, type: 2, options: [{name: sub, type: 1, options: [...]}]}.
@@ -52,7 +60,8 @@ export function commandData(world: World, cdn: Cdn, guild: GuildRecord, channelI
       continue;
     }
     const wire = optionValue(world, cdn, guild, channelId, definition, value, resolved);
-    if (definition.choices && !definition.choices.some((c) => c.value === wire)) throw new Error(`${String(wire)} is not a choice of /${command.name} ${definition.name}`);
+    if (definition.choices && !definition.choices.some((c) => c.value === wire))
+      throw new Error(`${String(wire)} is not a choice of /${command.name} ${definition.name}`);
     options.push({ name: definition.name, type: definition.type, value: wire });
   }
   let nested: Array<Record<string, unknown>> = options;
@@ -61,13 +70,21 @@ export function commandData(world: World, cdn: Cdn, guild: GuildRecord, channelI
     id: command.id,
     name: command.name,
     type: 1,
-    ...(command['guild_id'] ? { guild_id: command['guild_id'] } : {}),
+    ...(command.guild_id ? { guild_id: command.guild_id } : {}),
     ...(nested.length ? { options: nested } : {}),
     ...(Object.keys(resolved).length ? { resolved } : {}),
   };
 }
 
-function optionValue(world: World, cdn: Cdn, guild: GuildRecord, channelId: string, definition: OptionDefinition, value: SlashValue, resolved: Resolved): string | number | boolean {
+function optionValue(
+  world: World,
+  cdn: Cdn,
+  guild: GuildRecord,
+  channelId: string,
+  definition: OptionDefinition,
+  value: SlashValue,
+  resolved: Resolved,
+): string | number | boolean {
   const expect = (ok: boolean): void => {
     if (!ok) throw new Error(`Option ${definition.name} (type ${definition.type}) cannot take ${JSON.stringify(value)}`);
   };
@@ -87,22 +104,26 @@ function optionValue(world: World, cdn: Cdn, guild: GuildRecord, channelId: stri
     case TYPE.channel: {
       expect(typeof value === 'string');
       const channel = world.channel(guild, value as string);
-      (resolved.channels ??= {})[channel.id] = { id: channel.id, name: channel.name, type: channel.type, permissions: '0', parent_id: null };
+      resolved.channels ??= {};
+      resolved.channels[channel.id] = { id: channel.id, name: channel.name, type: channel.type, permissions: '0', parent_id: null };
       return channel.id;
     }
     case TYPE.user: {
       expect(typeof value === 'string');
       const user = world.findUser(value as string);
       if (!user || !guild.members.has(user.id)) throw new Error(`No member ${String(value)} in ${guild.name}`);
-      (resolved.users ??= {})[user.id] = world.userPayload(user.id);
-      (resolved.members ??= {})[user.id] = { ...world.memberPayload(guild, user.id, false), permissions: '0' };
+      resolved.users ??= {};
+      resolved.users[user.id] = world.userPayload(user.id);
+      resolved.members ??= {};
+      resolved.members[user.id] = { ...world.memberPayload(guild, user.id, false), permissions: '0' };
       return user.id;
     }
     case TYPE.attachment: {
       expect(typeof value === 'object');
       const attachment = cdn.upload(channelId, value as SimFile);
-      (resolved.attachments ??= {})[String(attachment['id'])] = attachment;
-      return String(attachment['id']);
+      resolved.attachments ??= {};
+      resolved.attachments[String(attachment.id)] = attachment;
+      return String(attachment.id);
     }
     default:
       throw new Error(`Option type ${definition.type} (${definition.name}) is not simulated yet`);

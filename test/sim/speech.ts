@@ -63,7 +63,11 @@ export function encodeOpusFrames(pcm: Int16Array): Buffer[] {
  * Calls `send(index, extraTimestampFrames)` once per frame, every 20 ms on a drift-free schedule;
  * a pause delays the schedule and is reported (in frames) with the next frame. Resolves after the last.
  */
-export async function paceFrames(count: number, send: (index: number, pausedFrames: number) => Promise<void>, pauses: SayOptions['pauses'] = []): Promise<void> {
+export async function paceFrames(
+  count: number,
+  send: (index: number, pausedFrames: number) => Promise<void>,
+  pauses: SayOptions['pauses'] = [],
+): Promise<void> {
   const start = performance.now();
   let pausedMs = 0;
   let pendingPause = 0;

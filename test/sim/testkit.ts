@@ -17,7 +17,12 @@ export async function loginClient(sim: Simulator, intents = BOT_INTENTS): Promis
 }
 
 /** Resolves with the first emission of `event` whose arguments pass `filter`, failing after `timeoutMs`. */
-export function nextEvent<T extends unknown[]>(emitter: NodeJS.EventEmitter, event: string, timeoutMs = 5_000, filter: (...args: T) => boolean = () => true): Promise<T> {
+export function nextEvent<T extends unknown[]>(
+  emitter: NodeJS.EventEmitter,
+  event: string,
+  timeoutMs = 5_000,
+  filter: (...args: T) => boolean = () => true,
+): Promise<T> {
   let listener: ((...args: unknown[]) => void) | undefined;
   const seen = new Promise<T>((resolve) => {
     listener = (...args: unknown[]) => {

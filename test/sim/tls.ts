@@ -35,7 +35,7 @@ export function trustSimCA(): void {
  * start and takes one file, and may already point at a system bundle: write a bundle holding both.
  */
 export async function envTrustingSimCA(env: NodeJS.ProcessEnv = process.env): Promise<NodeJS.ProcessEnv> {
-  const existing = env['NODE_EXTRA_CA_CERTS'] ? await readFile(env['NODE_EXTRA_CA_CERTS'], 'utf8').catch(() => '') : '';
+  const existing = env.NODE_EXTRA_CA_CERTS ? await readFile(env.NODE_EXTRA_CA_CERTS, 'utf8').catch(() => '') : '';
   const bundle = join(await mkdtemp(join(tmpdir(), 'discord-sim-ca-')), 'bundle.pem');
   await writeFile(bundle, `${existing.trimEnd()}\n${SIM_TLS.ca}`);
   return { ...env, NODE_EXTRA_CA_CERTS: bundle };

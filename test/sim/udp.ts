@@ -71,7 +71,10 @@ export class VoiceUdp {
     if (packet.length === DISCOVERY_BYTES && packet.readUInt16BE(0) === DISCOVERY_REQUEST) {
       const ssrc = packet.readUInt32BE(4);
       const endpoint = this.endpoints.get(ssrc);
-      if (!endpoint) return this.log(`UDP discovery for unknown SSRC ${ssrc}`);
+      if (!endpoint) {
+        this.log(`UDP discovery for unknown SSRC ${ssrc}`);
+        return;
+      }
       endpoint.onDiscovery(from);
       const reply = Buffer.alloc(DISCOVERY_BYTES);
       reply.writeUInt16BE(DISCOVERY_RESPONSE, 0);
@@ -82,7 +85,10 @@ export class VoiceUdp {
       void this.send(reply, from);
       return;
     }
-    if (packet.length < 12) return this.log(`UDP ignored a ${packet.length}-byte datagram`);
+    if (packet.length < 12) {
+      this.log(`UDP ignored a ${packet.length}-byte datagram`);
+      return;
+    }
     const endpoint = this.endpoints.get(rtpSsrc(packet));
     if (endpoint) endpoint.onPacket(packet, from, at);
     else this.log(`UDP packet from unknown SSRC ${rtpSsrc(packet)}`);

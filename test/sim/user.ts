@@ -79,7 +79,17 @@ export class SimUser {
     if (!registered) throw new Error(`/${name} is not registered (global or in ${this.guild.name}), so a user cannot run it`);
     const channel = this.textChannel(context.channel);
     const data = commandData(world, cdn, this.guild, channel.id, registered, path, options);
-    const interaction = new SimInteraction({ id: snowflake(), token: `aW50ZXJhY3Rpb24${randomToken(48)}`, commandName: [name, ...path].join(' '), type: 2, userId: this.id, guildId: this.guild.id, channelId: channel.id, createdAt: clock.now(), store: this.core.messages });
+    const interaction = new SimInteraction({
+      id: snowflake(),
+      token: `aW50ZXJhY3Rpb24${randomToken(48)}`,
+      commandName: [name, ...path].join(' '),
+      type: 2,
+      userId: this.id,
+      guildId: this.guild.id,
+      channelId: channel.id,
+      createdAt: clock.now(),
+      store: this.core.messages,
+    });
     this.core.interactions.set(interaction.id, interaction);
     await gateway.dispatch('INTERACTION_CREATE', {
       id: interaction.id,
@@ -133,34 +143,44 @@ export class SimUser {
     const mentions = mentionIds.map((id) => ({ ...world.userPayload(id), member: world.memberPayload(this.guild, id, false) }));
     const voice = message.voiceMessage;
     const attachments = voice
-      ? [{ ...cdn.upload(channel.id, { name: 'voice-message.ogg', data: voice.data, contentType: 'audio/ogg' }), duration_secs: voice.durationSecs, waveform: voice.waveform }]
+      ? [
+          {
+            ...cdn.upload(channel.id, { name: 'voice-message.ogg', data: voice.data, contentType: 'audio/ogg' }),
+            duration_secs: voice.durationSecs,
+            waveform: voice.waveform,
+          },
+        ]
       : (message.attachments ?? []).map((file) => cdn.upload(channel.id, file));
     const id = snowflake();
     const intents = gateway.current?.intents ?? 0;
     // Discord blanks content, attachments and embeds unless the bot has MESSAGE_CONTENT or is mentioned.
     const visible = (intents & INTENTS.messageContent) !== 0 || mentionIds.includes(world.bot.id);
-    await gateway.dispatch('MESSAGE_CREATE', {
-      id,
-      channel_id: channel.id,
-      guild_id: this.guild.id,
-      author: world.userPayload(this.id),
-      member: world.memberPayload(this.guild, this.id, false),
-      content: visible ? content : '',
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions,
-      mention_roles: [],
-      attachments: visible ? attachments : [],
-      embeds: [],
-      components: [],
-      pinned: false,
-      type: replied ? 19 : 0, // 19 = REPLY
-      flags: voice ? FLAG_VOICE_MESSAGE : 0,
-      ...(replied ? { message_reference: { type: 0, message_id: replied.id, channel_id: replied.channelId, guild_id: this.guild.id } } : {}),
-      nonce: snowflake(),
-    }, INTENTS.guildMessages);
+    await gateway.dispatch(
+      'MESSAGE_CREATE',
+      {
+        id,
+        channel_id: channel.id,
+        guild_id: this.guild.id,
+        author: world.userPayload(this.id),
+        member: world.memberPayload(this.guild, this.id, false),
+        content: visible ? content : '',
+        timestamp: new Date().toISOString(),
+        edited_timestamp: null,
+        tts: false,
+        mention_everyone: false,
+        mentions,
+        mention_roles: [],
+        attachments: visible ? attachments : [],
+        embeds: [],
+        components: [],
+        pinned: false,
+        type: replied ? 19 : 0, // 19 = REPLY
+        flags: voice ? FLAG_VOICE_MESSAGE : 0,
+        ...(replied ? { message_reference: { type: 0, message_id: replied.id, channel_id: replied.channelId, guild_id: this.guild.id } } : {}),
+        nonce: snowflake(),
+      },
+      INTENTS.guildMessages,
+    );
     return id;
   }
 
@@ -173,28 +193,38 @@ export class SimUser {
     const channelId = world.dmChannelOf(this.id);
     const voice = message.voiceMessage;
     const attachments = voice
-      ? [{ ...cdn.upload(channelId, { name: 'voice-message.ogg', data: voice.data, contentType: 'audio/ogg' }), duration_secs: voice.durationSecs, waveform: voice.waveform }]
+      ? [
+          {
+            ...cdn.upload(channelId, { name: 'voice-message.ogg', data: voice.data, contentType: 'audio/ogg' }),
+            duration_secs: voice.durationSecs,
+            waveform: voice.waveform,
+          },
+        ]
       : (message.attachments ?? []).map((file) => cdn.upload(channelId, file));
-    await gateway.dispatch('MESSAGE_CREATE', {
-      id: snowflake(),
-      channel_id: channelId,
-      channel_type: 1, // DM: lets the client build the channel it has not seen yet
-      author: world.userPayload(this.id),
-      content: message.content ?? '',
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments,
-      embeds: [],
-      components: [],
-      pinned: false,
-      type: 0,
-      flags: voice ? FLAG_VOICE_MESSAGE : 0,
-      nonce: snowflake(),
-    }, INTENTS.directMessages);
+    await gateway.dispatch(
+      'MESSAGE_CREATE',
+      {
+        id: snowflake(),
+        channel_id: channelId,
+        channel_type: 1, // DM: lets the client build the channel it has not seen yet
+        author: world.userPayload(this.id),
+        content: message.content ?? '',
+        timestamp: new Date().toISOString(),
+        edited_timestamp: null,
+        tts: false,
+        mention_everyone: false,
+        mentions: [],
+        mention_roles: [],
+        attachments,
+        embeds: [],
+        components: [],
+        pinned: false,
+        type: 0,
+        flags: voice ? FLAG_VOICE_MESSAGE : 0,
+        nonce: snowflake(),
+      },
+      INTENTS.directMessages,
+    );
     return channelId;
   }
 

@@ -13,7 +13,7 @@ import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { BotAudio } from './botAudio.ts';
+import type { BotAudio } from './botAudio.ts';
 import { DaveCall } from './dave/call.ts';
 import { DAVE_OP, DAVE_PROTOCOL_VERSION, serverFrame } from './dave/opcodes.ts';
 import { randomToken } from './ids.ts';
@@ -23,7 +23,20 @@ import { paceFrames } from './speech.ts';
 import type { SayOptions } from './speech.ts';
 import type { UdpAddress, UdpEndpoint, VoiceUdp } from './udp.ts';
 
-const OP = { identify: 0, selectProtocol: 1, ready: 2, heartbeat: 3, sessionDescription: 4, speaking: 5, heartbeatAck: 6, resume: 7, hello: 8, resumed: 9, clientsConnect: 11, clientDisconnect: 13 } as const;
+const OP = {
+  identify: 0,
+  selectProtocol: 1,
+  ready: 2,
+  heartbeat: 3,
+  sessionDescription: 4,
+  speaking: 5,
+  heartbeatAck: 6,
+  resume: 7,
+  hello: 8,
+  resumed: 9,
+  clientsConnect: 11,
+  clientDisconnect: 13,
+} as const;
 /** Discord's voice heartbeat interval. */
 export const VOICE_HEARTBEAT_MS = 13_750;
 
@@ -103,7 +116,10 @@ export class VoiceSession implements UdpEndpoint {
   }
 
   onPacket(packet: Buffer, _from: UdpAddress, at: number): void {
-    if (!isOpusRtp(packet)) return this.log(`VOICE ignored a non-RTP datagram of ${packet.length} bytes`);
+    if (!isOpusRtp(packet)) {
+      this.log(`VOICE ignored a non-RTP datagram of ${packet.length} bytes`);
+      return;
+    }
     let rtp: OpenedRtp;
     try {
       rtp = openRtp(packet, this.secretKey);
@@ -111,7 +127,10 @@ export class VoiceSession implements UdpEndpoint {
       this.audio.decryptFailures++;
       return;
     }
-    if (!this.dave) return this.audio.onPacket(rtp, at);
+    if (!this.dave) {
+      this.audio.onPacket(rtp, at);
+      return;
+    }
     // Under DAVE the transport payload is an end-to-end encrypted frame: a group member opens it.
     const frame = this.dave.openBotFrame(rtp.payload);
     if (frame) this.audio.onPacket({ ...rtp, payload: frame.opus }, at, { e2ee: frame.e2ee, wire: rtp.payload });
@@ -133,25 +152,29 @@ export class VoiceSession implements UdpEndpoint {
     const stream = peer;
     const dave = this.dave;
     // The first frame goes one frame interval after Speaking, as a client's encoder would.
-    await paceFrames(all.length + 1, async (index, pausedFrames) => {
-      if (index === 0) return;
-      const frame = index - 1;
-      stream.timestamp = (stream.timestamp + pausedFrames * 960) >>> 0;
-      if (!loss(frame) || frame >= frames.length) {
-        stream.nonce = (stream.nonce + 1) >>> 0;
-        // The user's client encrypts end to end first (when in a DAVE call), then the transport encrypts.
-        const opus = dave ? dave.encryptFrom(userId, all[frame]!) : all[frame]!;
-        const packet = sealRtp(stream, opus, this.secretKey, stream.nonce);
-        // The tag sits just before the 4-byte nonce at the end; flipping a bit there fails authentication.
-        if (options.corrupt?.(frame)) packet[packet.length - 5]! ^= 0xff;
-        await this.udp.send(packet, to);
-        const at = performance.now();
-        if (frame === 0) options.onFirstPacket?.(at);
-        options.onFrameSent?.(frame, at);
-      }
-      stream.sequence = (stream.sequence + 1) & 0xffff;
-      stream.timestamp = (stream.timestamp + 960) >>> 0;
-    }, pauses.map((p) => ({ afterFrame: p.afterFrame + 1, ms: p.ms })));
+    await paceFrames(
+      all.length + 1,
+      async (index, pausedFrames) => {
+        if (index === 0) return;
+        const frame = index - 1;
+        stream.timestamp = (stream.timestamp + pausedFrames * 960) >>> 0;
+        if (!loss(frame) || frame >= frames.length) {
+          stream.nonce = (stream.nonce + 1) >>> 0;
+          // The user's client encrypts end to end first (when in a DAVE call), then the transport encrypts.
+          const opus = dave ? dave.encryptFrom(userId, all[frame]!) : all[frame]!;
+          const packet = sealRtp(stream, opus, this.secretKey, stream.nonce);
+          // The tag sits just before the 4-byte nonce at the end; flipping a bit there fails authentication.
+          if (options.corrupt?.(frame)) packet[packet.length - 5]! ^= 0xff;
+          await this.udp.send(packet, to);
+          const at = performance.now();
+          if (frame === 0) options.onFirstPacket?.(at);
+          options.onFrameSent?.(frame, at);
+        }
+        stream.sequence = (stream.sequence + 1) & 0xffff;
+        stream.timestamp = (stream.timestamp + 960) >>> 0;
+      },
+      pauses.map((p) => ({ afterFrame: p.afterFrame + 1, ms: p.ms })),
+    );
   }
 
   /** Tells the bot users joined (op 11) or one left (op 13) its channel. */
@@ -268,14 +291,14 @@ export class VoiceServer {
           return;
         case OP.heartbeat:
           if (session) session.lastHeartbeat = d;
-          ws.send(JSON.stringify({ op: OP.heartbeatAck, d: { t: d['t'] } }));
+          ws.send(JSON.stringify({ op: OP.heartbeatAck, d: { t: d.t } }));
           return;
         case OP.selectProtocol:
           if (session) void this.selectProtocol(session, d);
           else ws.close(4003, 'Not authenticated.');
           return;
         case OP.speaking:
-          if (session) this.deps.audioFor(session.grant.guildId).onSpeaking(Number(d['speaking'] ?? 0) !== 0);
+          if (session) this.deps.audioFor(session.grant.guildId).onSpeaking(Number(d.speaking ?? 0) !== 0);
           return;
         case DAVE_OP.readyForTransition:
         case DAVE_OP.invalidCommitWelcome:
@@ -293,12 +316,12 @@ export class VoiceServer {
   }
 
   private identify(ws: WebSocket, d: Record<string, unknown>): VoiceSession | undefined {
-    const grant = this.grants.get(String(d['server_id']));
-    if (!grant || d['token'] !== grant.token || d['user_id'] !== grant.userId || d['session_id'] !== grant.sessionId) {
+    const grant = this.grants.get(String(d.server_id));
+    if (!grant || d.token !== grant.token || d.user_id !== grant.userId || d.session_id !== grant.sessionId) {
       ws.close(4004, 'Authentication failed.');
       return undefined;
     }
-    if (this.deps.dave && Number(d['max_dave_protocol_version'] ?? 0) < DAVE_PROTOCOL_VERSION) {
+    if (this.deps.dave && Number(d.max_dave_protocol_version ?? 0) < DAVE_PROTOCOL_VERSION) {
       // What Discord does since DAVE became mandatory.
       ws.close(4017, 'E2EE/DAVE protocol required.');
       return undefined;
@@ -313,8 +336,8 @@ export class VoiceServer {
   }
 
   private async selectProtocol(session: VoiceSession, d: Record<string, unknown>): Promise<void> {
-    const data = (d['data'] ?? {}) as Record<string, unknown>;
-    if (data['mode'] !== AES_GCM_RTPSIZE) {
+    const data = (d.data ?? {}) as Record<string, unknown>;
+    if (data.mode !== AES_GCM_RTPSIZE) {
       // 4016 Unknown encryption mode; only AES-GCM is simulated.
       session.ws?.close(4016, 'Unknown encryption mode.');
       return;
@@ -351,8 +374,8 @@ export class VoiceServer {
   }
 
   private resume(ws: WebSocket, d: Record<string, unknown>): VoiceSession | undefined {
-    const session = this.sessions.get(String(d['server_id']));
-    if (!session || d['session_id'] !== session.grant.sessionId || d['token'] !== session.grant.token) {
+    const session = this.sessions.get(String(d.server_id));
+    if (!session || d.session_id !== session.grant.sessionId || d.token !== session.grant.token) {
       ws.close(4006, 'Session no longer valid.');
       return undefined;
     }

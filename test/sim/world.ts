@@ -13,9 +13,7 @@ export interface GuildSpec {
   readonly users?: readonly string[];
 }
 
-export const DEFAULT_GUILDS: readonly GuildSpec[] = [
-  { name: 'Test Guild', textChannels: ['general'], voiceChannels: ['General'], users: ['alice', 'bob'] },
-];
+export const DEFAULT_GUILDS: readonly GuildSpec[] = [{ name: 'Test Guild', textChannels: ['general'], voiceChannels: ['General'], users: ['alice', 'bob'] }];
 
 export const CHANNEL_TEXT = 0;
 export const CHANNEL_VOICE = 2;
@@ -204,8 +202,19 @@ export class World {
   }
 
   channelPayload(channel: ChannelRecord): Record<string, unknown> {
-    const common = { id: channel.id, guild_id: channel.guildId, name: channel.name, type: channel.type, position: channel.position, permission_overwrites: [], parent_id: null, nsfw: false, flags: 0 };
-    if (channel.type === CHANNEL_VOICE) return { ...common, bitrate: 64_000, user_limit: 0, rtc_region: null, video_quality_mode: 1, last_message_id: null, rate_limit_per_user: 0 };
+    const common = {
+      id: channel.id,
+      guild_id: channel.guildId,
+      name: channel.name,
+      type: channel.type,
+      position: channel.position,
+      permission_overwrites: [],
+      parent_id: null,
+      nsfw: false,
+      flags: 0,
+    };
+    if (channel.type === CHANNEL_VOICE)
+      return { ...common, bitrate: 64_000, user_limit: 0, rtc_region: null, video_quality_mode: 1, last_message_id: null, rate_limit_per_user: 0 };
     return { ...common, topic: null, last_message_id: null, rate_limit_per_user: 0 };
   }
 
@@ -241,7 +250,21 @@ export class World {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [{ id: guild.id, name: '@everyone', color: 0, hoist: false, icon: null, unicode_emoji: null, position: 0, permissions: EVERYONE_PERMISSIONS, managed: false, mentionable: false, flags: 0 }],
+      roles: [
+        {
+          id: guild.id,
+          name: '@everyone',
+          color: 0,
+          hoist: false,
+          icon: null,
+          unicode_emoji: null,
+          position: 0,
+          permissions: EVERYONE_PERMISSIONS,
+          managed: false,
+          mentionable: false,
+          flags: 0,
+        },
+      ],
       emojis: [],
       stickers: [],
       features: [],

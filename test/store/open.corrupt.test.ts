@@ -32,7 +32,10 @@ test('random bytes: "file is not a database", the file is not overwritten, and t
   const file = path.join(dir, 'bot.sqlite');
   const junk = randomBytes(16_384);
   fs.writeFileSync(file, junk);
-  assert.throws(() => Store.open(dir), (error) => error instanceof StoreError && /is damaged \(file is not a database\)/.test(error.message));
+  assert.throws(
+    () => Store.open(dir),
+    (error) => error instanceof StoreError && /is damaged \(file is not a database\)/.test(error.message),
+  );
   assertDamaged(dir);
   assert.deepEqual(fs.readFileSync(file), junk);
 });

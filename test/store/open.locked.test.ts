@@ -22,7 +22,8 @@ test('writes fail as "locked" while another connection holds BEGIN EXCLUSIVE; re
   assert.throws(() => store.settings.setUserVoice('u1', 'Ethan'), isLocked);
   assert.throws(() => store.settings.updateGuildSettings('g1', { voice: 'Ethan' }), isLocked);
   assert.throws(
-    () => store.usage.recordUsage({ userId: 'u1', guildId: 'g1', input: { text: 1, audio: 0, image: 0, video: 0 }, output: { text: 0, audio: 0, reasoning: 0 } }),
+    () =>
+      store.usage.recordUsage({ userId: 'u1', guildId: 'g1', input: { text: 1, audio: 0, image: 0, video: 0 }, output: { text: 0, audio: 0, reasoning: 0 } }),
     isLocked,
   );
   assert.equal(store.settings.getUserVoice('u1'), 'Cherry', 'WAL readers are not blocked by a writer');

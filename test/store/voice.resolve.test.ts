@@ -39,7 +39,10 @@ test('stored voices the current model lacks are skipped and reported', (t) => {
   assert.deepEqual(store.settings.resolveVoice('u1', 'g1', 'Chelsie', isValid), {
     voice: 'Chelsie',
     source: 'fallback',
-    unavailable: [{ source: 'user', voice: 'Dylan' }, { source: 'guild', voice: 'Sunny' }],
+    unavailable: [
+      { source: 'user', voice: 'Dylan' },
+      { source: 'guild', voice: 'Sunny' },
+    ],
   });
   assert.equal(store.settings.getUserVoice('u1'), 'Dylan', 'the choice is kept for a model that has it');
 });

@@ -68,7 +68,12 @@ export function speechPieces(): SpeechPiece[] {
       const cutMs = endMs + Math.min(last ? gap : gap / 2, MAX_TAIL_MS);
       const from = Math.round((pieceStartMs * FIXTURE_RATE) / 1000);
       const to = Math.round((cutMs * FIXTURE_RATE) / 1000);
-      pieces.push({ name: `${name}@${pieceStartMs}`, samples16k: samples.slice(from, to), speechEndMs: endMs - pieceStartMs, durationMs: cutMs - pieceStartMs });
+      pieces.push({
+        name: `${name}@${pieceStartMs}`,
+        samples16k: samples.slice(from, to),
+        speechEndMs: endMs - pieceStartMs,
+        durationMs: cutMs - pieceStartMs,
+      });
       pieceStartMs = undefined;
     }
   }

@@ -23,12 +23,7 @@ const SYSTEM = 'You are a helpful assistant in a Discord chat. Answer clearly an
  * Streams the answer into `sink` (and its audio, 24 kHz mono, to `onAudio` when a voice is given); throws
  * InvalidInputError when cost control refuses.
  */
-export async function answerInChat(
-  question: ChatQuestion,
-  sink: MessageSink,
-  services: BotServices,
-  onAudio?: (pcm: Int16Array) => void,
-): Promise<string> {
+export async function answerInChat(question: ChatQuestion, sink: MessageSink, services: BotServices, onAudio?: (pcm: Int16Array) => void): Promise<string> {
   const { omni, model, costs } = services;
   const refusal = costs.admit(question.userId, question.guildId);
   if (refusal) throw new InvalidInputError(refusal);

@@ -7,9 +7,10 @@ const NO_MENTIONS = { parse: [] } as const;
 export function interactionSink(interaction: ChatInputCommandInteraction): MessageSink {
   return {
     async create(content, index) {
-      const message = index === 0
-        ? await interaction.editReply({ content, allowedMentions: NO_MENTIONS })
-        : await interaction.followUp({ content, allowedMentions: NO_MENTIONS });
+      const message =
+        index === 0
+          ? await interaction.editReply({ content, allowedMentions: NO_MENTIONS })
+          : await interaction.followUp({ content, allowedMentions: NO_MENTIONS });
       return {
         edit: async (next) => {
           await (index === 0

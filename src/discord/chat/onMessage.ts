@@ -25,9 +25,10 @@ async function isAddressed(message: Message, botId: string): Promise<boolean> {
 function replySink(message: Message): MessageSink {
   return {
     async create(content, index) {
-      const sent = index === 0
-        ? await message.reply({ content, allowedMentions: NO_MENTIONS })
-        : await (message.channel as { send(options: object): Promise<Message> }).send({ content, allowedMentions: NO_MENTIONS });
+      const sent =
+        index === 0
+          ? await message.reply({ content, allowedMentions: NO_MENTIONS })
+          : await (message.channel as { send(options: object): Promise<Message> }).send({ content, allowedMentions: NO_MENTIONS });
       return { edit: async (next) => void (await sent.edit({ content: next, allowedMentions: NO_MENTIONS })) };
     },
   };

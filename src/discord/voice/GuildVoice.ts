@@ -228,11 +228,14 @@ export class GuildVoice implements VoiceOutput {
     clearTimeout(ear.turnTimer);
     ear.turnTimerDueAt = deadline ?? Infinity;
     if (deadline === undefined) return;
-    ear.turnTimer = setTimeout(() => {
-      ear.turnTimerDueAt = Infinity;
-      ear.listener.onIdle(this.#now());
-      this.#watchTurnEnd(ear);
-    }, Math.max(0, deadline - this.#now()));
+    ear.turnTimer = setTimeout(
+      () => {
+        ear.turnTimerDueAt = Infinity;
+        ear.listener.onIdle(this.#now());
+        this.#watchTurnEnd(ear);
+      },
+      Math.max(0, deadline - this.#now()),
+    );
   }
 
   #onReceiveFailure(): void {

@@ -88,8 +88,7 @@ export class VoiceManager {
             const { listen } = store.settings.getGuildSettings(guildId);
             return listen.mode === 'only-me' ? { mode: listen.mode, userId: listen.userId } : { mode: listen.mode };
           },
-          voiceFor: (userId) =>
-            store.settings.resolveVoice(userId, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined).voice,
+          voiceFor: (userId) => store.settings.resolveVoice(userId, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined).voice,
           persona: () => store.settings.getGuildSettings(guildId).persona ?? undefined,
           admit: (userId) => costs.admit(userId, guildId),
           recordUsage: (userId, usage) => costs.record(userId, guildId, usage),

@@ -9,12 +9,7 @@ export class ApiError extends Error {
   /** Sent as `Retry-After` (429 only). */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    extra: { type?: string; param?: string; retryAfterSeconds?: number } = {},
-  ) {
+  constructor(status: number, code: string, message: string, extra: { type?: string; param?: string; retryAfterSeconds?: number } = {}) {
     super(message);
     this.status = status;
     this.code = code;

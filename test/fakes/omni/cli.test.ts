@@ -27,13 +27,15 @@ test('starts, logs requests, stops on SIGTERM', async () => {
 
     const client = new OpenAI({ apiKey: 'cli-key', baseURL, maxRetries: 0 });
     const wav = encodeWav(sine(300, 1.5, 16_000), 16_000);
-    await collect(await client.chat.completions.create({
-      model: 'qwen3-omni-flash',
-      messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: dataUrl(wav, 'audio/wav'), format: 'wav' } }] }],
-      modalities: ['text', 'audio'],
-      audio: { voice: 'Dylan', format: 'wav' },
-      stream: true,
-    }));
+    await collect(
+      await client.chat.completions.create({
+        model: 'qwen3-omni-flash',
+        messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: dataUrl(wav, 'audio/wav'), format: 'wav' } }] }],
+        modalities: ['text', 'audio'],
+        audio: { voice: 'Dylan', format: 'wav' },
+        stream: true,
+      }),
+    );
     await nextLineMatching(/model=qwen3-omni-flash voice=Dylan modalities=text,audio audio=1\.50s images=0 -> 200$/u);
 
     const exited = once(child, 'exit');

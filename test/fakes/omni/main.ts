@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { startFakeOmni } from './server.ts';
 import type { RecordedRequest } from './server.ts';
 
-const USAGE = 'usage: node test/fakes/omni/main.ts [--port N] [--api-key KEY] [--fast]\n' +
+const USAGE =
+  'usage: node test/fakes/omni/main.ts [--port N] [--api-key KEY] [--fast]\n' +
   '  --port     port on 127.0.0.1 (default 8123; 0 picks a free one)\n' +
   '  --api-key  the only key accepted (default test-key)\n' +
   '  --fast     send audio as fast as possible instead of in real time';
@@ -28,21 +29,24 @@ function describe(request: RecordedRequest): string {
   return parts.join(' ');
 }
 
-function main(): void {
-  let values;
+const OPTIONS = {
+  port: { type: 'string', default: '8123' },
+  'api-key': { type: 'string', default: 'test-key' },
+  fast: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function parseOptions(): ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'] {
   try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string', default: '8123' },
-        'api-key': { type: 'string', default: 'test-key' },
-        fast: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
+    return parseArgs({ options: OPTIONS }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     process.exit(2);
   }
+}
+
+function main(): void {
+  const values = parseOptions();
   if (values.help) {
     console.log(USAGE);
     return;
@@ -59,22 +63,28 @@ function main(): void {
     apiKey,
     realtime: !values.fast,
     onRequest: (request) => console.log(`${new Date().toISOString()} ${describe(request)}`),
-  }).then((fake) => {
-    console.log(`fake Qwen-Omni listening at ${fake.baseURL}`);
-    console.log(`point the bot at it with:\n  DASHSCOPE_BASE_URL=${fake.baseURL} DASHSCOPE_API_KEY=${apiKey}`);
-    const stop = (signal: string): void => {
-      console.log(`${signal}: shutting down`);
-      fake.close().then(() => process.exit(0), (error: unknown) => {
-        console.error('close failed', error);
-        process.exit(1);
-      });
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  }, (error: unknown) => {
-    console.error(`could not start: ${(error as Error).message}`);
-    process.exit(1);
-  });
+  }).then(
+    (fake) => {
+      console.log(`fake Qwen-Omni listening at ${fake.baseURL}`);
+      console.log(`point the bot at it with:\n  DASHSCOPE_BASE_URL=${fake.baseURL} DASHSCOPE_API_KEY=${apiKey}`);
+      const stop = (signal: string): void => {
+        console.log(`${signal}: shutting down`);
+        fake.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error('close failed', error);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (error: unknown) => {
+      console.error(`could not start: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
 }
 
 main();

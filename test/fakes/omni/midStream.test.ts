@@ -32,7 +32,10 @@ async function readUntilThrow(): Promise<{ chunks: Chunk[]; error: unknown }> {
 }
 
 test('an error event mid-stream throws an APIError with its code', async () => {
-  fake.script({ text: 'one two three four', midStreamError: { afterChunks: 3, code: 'data_inspection_failed', message: 'Output data may contain inappropriate content.' } });
+  fake.script({
+    text: 'one two three four',
+    midStreamError: { afterChunks: 3, code: 'data_inspection_failed', message: 'Output data may contain inappropriate content.' },
+  });
   const { chunks, error } = await readUntilThrow();
   assert.equal(chunks.length, 3);
   assert.ok(error instanceof APIError);

@@ -37,8 +37,23 @@ export const IMAGE_MIN_SIDE_PX = 10;
 export const IMAGE_MAX_ASPECT_RATIO = 200;
 
 const FLASH_VOICES = [
-  'Cherry', 'Ethan', 'Nofish', 'Jennifer', 'Ryan', 'Katerina', 'Elias', 'Jada', 'Dylan',
-  'Sunny', 'Li', 'Marcus', 'Roy', 'Peter', 'Rocky', 'Kiki', 'Eric',
+  'Cherry',
+  'Ethan',
+  'Nofish',
+  'Jennifer',
+  'Ryan',
+  'Katerina',
+  'Elias',
+  'Jada',
+  'Dylan',
+  'Sunny',
+  'Li',
+  'Marcus',
+  'Roy',
+  'Peter',
+  'Rocky',
+  'Kiki',
+  'Eric',
 ] as const;
 
 function flash(id: string): FakeModel {
@@ -71,10 +86,7 @@ const OLDER_MODEL_RATES = {
 const MODELS: ReadonlyMap<string, FakeModel> = new Map([
   ['qwen3-omni-flash', flash('qwen3-omni-flash')],
   ['qwen3-omni-flash-2025-09-15', flash('qwen3-omni-flash-2025-09-15')],
-  [
-    'qwen-omni-turbo',
-    { id: 'qwen-omni-turbo', voices: ['Cherry', 'Serena', 'Ethan', 'Chelsie'], systemWithAudio: false, ...OLDER_MODEL_RATES },
-  ],
+  ['qwen-omni-turbo', { id: 'qwen-omni-turbo', voices: ['Cherry', 'Serena', 'Ethan', 'Chelsie'], systemWithAudio: false, ...OLDER_MODEL_RATES }],
   // The document only states the system-message restriction for turbo, so the open model accepts it.
   ['qwen2.5-omni-7b', { id: 'qwen2.5-omni-7b', voices: ['Ethan', 'Chelsie'], systemWithAudio: true, ...OLDER_MODEL_RATES }],
 ]);

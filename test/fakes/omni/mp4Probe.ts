@@ -48,9 +48,7 @@ function walk(view: DataView, start: number, end: number, found: Found): void {
         found.height = Math.round(height);
       }
     } else if (type === 'hdlr' && size >= header + 12) {
-      const handler = String.fromCharCode(
-        view.getUint8(body + 8), view.getUint8(body + 9), view.getUint8(body + 10), view.getUint8(body + 11),
-      );
+      const handler = String.fromCharCode(view.getUint8(body + 8), view.getUint8(body + 9), view.getUint8(body + 10), view.getUint8(body + 11));
       if (handler === 'soun') found.hasAudio = true;
     }
     at += size;

@@ -34,7 +34,7 @@ test('audio chunks arrive at playback pace', async () => {
   assert.equal(sentAt.length, 6);
   const span = sentAt.at(-1)! - sentAt[0]!;
   assert.ok(span >= 5 * 80 - 2 && span < 5 * 80 + 250, `sent over ${span.toFixed(0)} ms`);
-  sentAt.forEach((at, i) => assert.ok(at - sentAt[0]! >= i * 80 - 2, `chunk ${i} sent ${(at - sentAt[0]!).toFixed(0)} ms after the first`));
+  for (const [i, at] of sentAt.entries()) assert.ok(at - sentAt[0]! >= i * 80 - 2, `chunk ${i} sent ${(at - sentAt[0]!).toFixed(0)} ms after the first`);
   // And nothing arrives ahead of its time.
   assert.ok(audioTimes.at(-1)! - sentAt[0]! >= 5 * 80 - 2, 'the last chunk arrived early');
 });

@@ -32,8 +32,7 @@ export interface ParsedRequest {
 }
 
 /** The real service's wording for a request without `stream: true`. */
-export const STREAM_ONLY_MESSAGE =
-  'This model only support stream mode, please enable the stream parameter to get the model output.';
+export const STREAM_ONLY_MESSAGE = 'This model only support stream mode, please enable the stream parameter to get the model output.';
 
 const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
 
@@ -53,15 +52,15 @@ function attempt<T>(problems: ApiError[], parse: () => T): T | undefined {
 }
 
 function parseAudio(part: Record<string, unknown>, messageIndex: number, model: FakeModel | undefined): RecordedAudio {
-  const input = isRecord(part['input_audio']) ? part['input_audio'] : {};
-  const data = input['data'];
-  const format = typeof input['format'] === 'string' ? input['format'] : undefined;
+  const input = isRecord(part.input_audio) ? part.input_audio : {};
+  const data = input.data;
+  const format = typeof input.format === 'string' ? input.format : undefined;
   if (typeof data !== 'string') throw invalidParameter('input_audio.data must be a string.', 'input_audio.data');
   if (isRemoteUrl(data)) {
     return { messageIndex, url: data, format, sampleRate: 0, channels: 0, samples: new Int16Array(0), seconds: 0, bytes: 0 };
   }
   const item = decodeDataUrl(data, 'input_audio.data');
-  let pcm;
+  let pcm: ReturnType<typeof readPcm16Wav>;
   try {
     pcm = readPcm16Wav(item.bytes);
   } catch (error) {
@@ -93,21 +92,18 @@ function parseImage(url: unknown, messageIndex: number, param: string): Recorded
 }
 
 function parseFrameList(part: Record<string, unknown>, messageIndex: number, model: FakeModel | undefined): RecordedVideo {
-  const list = part['video'];
+  const list = part.video;
   if (!Array.isArray(list)) throw invalidParameter('video must be a list of image URLs.', 'video');
   if (model && (list.length < model.videoMinFrames || list.length > model.videoMaxFrames)) {
-    throw invalidParameter(
-      `An image-list video needs ${model.videoMinFrames} to ${model.videoMaxFrames} images on ${model.id}; got ${list.length}.`,
-      'video',
-    );
+    throw invalidParameter(`An image-list video needs ${model.videoMinFrames} to ${model.videoMaxFrames} images on ${model.id}; got ${list.length}.`, 'video');
   }
   const images = list.map((url) => parseImage(url, messageIndex, 'video'));
   return { kind: 'frames', messageIndex, frames: images.length, images };
 }
 
 function parseVideoFile(part: Record<string, unknown>, messageIndex: number, model: FakeModel | undefined): RecordedVideo {
-  const video = part['video_url'];
-  const url = isRecord(video) ? video['url'] : video;
+  const video = part.video_url;
+  const url = isRecord(video) ? video.url : video;
   if (typeof url !== 'string') throw invalidParameter('video_url.url must be a string.', 'video_url.url');
   const minFrames = model?.videoMinFrames ?? 2;
   if (isRemoteUrl(url)) {
@@ -122,8 +118,15 @@ function parseVideoFile(part: Record<string, unknown>, messageIndex: number, mod
   const sampled = seconds === undefined ? minFrames : Math.ceil(seconds * VIDEO_FRAMES_PER_SECOND);
   const frames = Math.min(model?.videoMaxFrames ?? sampled, Math.max(minFrames, sampled));
   return {
-    kind: 'file', messageIndex, mime: item.mime, bytes: item.bytes.byteLength, seconds,
-    width: header.width, height: header.height, hasAudio: header.hasAudio, frames,
+    kind: 'file',
+    messageIndex,
+    mime: item.mime,
+    bytes: item.bytes.byteLength,
+    seconds,
+    width: header.width,
+    height: header.height,
+    hasAudio: header.hasAudio,
+    frames,
   };
 }
 
@@ -145,16 +148,16 @@ function parseContent(content: unknown[], role: string, index: number, model: Fa
       problems.push(invalidParameter(`messages[${index}].content items must be objects.`, 'messages'));
       continue;
     }
-    switch (part['type']) {
+    switch (part.type) {
       case 'text': {
-        const text = typeof part['text'] === 'string' ? part['text'] : '';
+        const text = typeof part.text === 'string' ? part.text : '';
         (role === 'system' ? out.systemTexts : out.texts).push(text);
         break;
       }
       case 'image_url': {
         kinds.add('image');
-        const image = part['image_url'];
-        const found = attempt(problems, () => parseImage(isRecord(image) ? image['url'] : image, index, 'image_url.url'));
+        const image = part.image_url;
+        const found = attempt(problems, () => parseImage(isRecord(image) ? image.url : image, index, 'image_url.url'));
         if (found) out.images.push(found);
         break;
       }
@@ -179,14 +182,16 @@ function parseContent(content: unknown[], role: string, index: number, model: Fa
         break;
       }
       default:
-        problems.push(invalidParameter(`messages[${index}]: unsupported content type ${JSON.stringify(part['type'])}.`, 'messages'));
+        problems.push(invalidParameter(`messages[${index}]: unsupported content type ${JSON.stringify(part.type)}.`, 'messages'));
     }
   }
   if (kinds.size > 1) {
-    problems.push(invalidParameter(
-      `messages[${index}] mixes ${[...kinds].join(' and ')}: a message can contain text and only one other modality (image, audio or video).`,
-      'messages',
-    ));
+    problems.push(
+      invalidParameter(
+        `messages[${index}] mixes ${[...kinds].join(' and ')}: a message can contain text and only one other modality (image, audio or video).`,
+        'messages',
+      ),
+    );
   }
   if (audioItems > 1) problems.push(invalidParameter(`messages[${index}]: only one audio file can be input.`, 'messages'));
   if (videoFiles > 1) problems.push(invalidParameter(`messages[${index}]: only one video file can be input.`, 'messages'));
@@ -200,12 +205,12 @@ function parseMessages(raw: unknown, model: FakeModel | undefined, problems: Api
     return { messages, ...out };
   }
   raw.forEach((message: unknown, index) => {
-    if (!isRecord(message) || typeof message['role'] !== 'string' || !ROLES.has(message['role'])) {
+    if (!isRecord(message) || typeof message.role !== 'string' || !ROLES.has(message.role)) {
       problems.push(invalidParameter(`messages[${index}] must have a role of system, user, assistant or tool.`, 'messages'));
       return;
     }
-    const role = message['role'];
-    const content = message['content'];
+    const role = message.role;
+    const content = message.content;
     messages.push({ role, content });
     if (typeof content === 'string') (role === 'system' ? out.systemTexts : out.texts).push(content);
     else if (Array.isArray(content)) parseContent(content, role, index, model, out, problems);
@@ -222,53 +227,60 @@ export function parseRequest(body: unknown): { request: ParsedRequest; error: Ap
   const fields = isRecord(body) ? body : {};
   if (!isRecord(body)) problems.push(invalidParameter('The request body must be a JSON object.'));
 
-  const model = typeof fields['model'] === 'string' ? fields['model'] : undefined;
+  const model = typeof fields.model === 'string' ? fields.model : undefined;
   const fakeModel = model === undefined ? undefined : findFakeModel(model);
   if (model === undefined) problems.push(invalidParameter('Required parameter "model" is missing.', 'model'));
   else if (!fakeModel) {
     problems.push(new ApiError(404, 'model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`));
   }
-  if (fields['stream'] !== true) problems.push(invalidParameter(STREAM_ONLY_MESSAGE, 'stream'));
+  if (fields.stream !== true) problems.push(invalidParameter(STREAM_ONLY_MESSAGE, 'stream'));
 
-  const rawModalities = fields['modalities'] ?? ['text'];
+  const rawModalities = fields.modalities ?? ['text'];
   const modalities = Array.isArray(rawModalities) ? rawModalities.filter((m): m is string => typeof m === 'string') : [];
   const audioOutput = modalities.includes('audio');
   const validModalities =
-    Array.isArray(rawModalities) && modalities.length === rawModalities.length && modalities.includes('text') &&
-    modalities.every((m) => m === 'text' || m === 'audio') && new Set(modalities).size === modalities.length;
+    Array.isArray(rawModalities) &&
+    modalities.length === rawModalities.length &&
+    modalities.includes('text') &&
+    modalities.every((m) => m === 'text' || m === 'audio') &&
+    new Set(modalities).size === modalities.length;
   if (!validModalities) {
     problems.push(invalidParameter(`modalities must be ["text"] or ["text","audio"]; got ${JSON.stringify(rawModalities)}.`, 'modalities'));
   }
 
-  const thinking = fields['enable_thinking'];
+  const thinking = fields.enable_thinking;
   if (thinking !== undefined && typeof thinking !== 'boolean') problems.push(invalidParameter('enable_thinking must be a boolean.', 'enable_thinking'));
   const enableThinking = thinking === true;
   if (enableThinking && fakeModel && !fakeModel.canThink) {
     problems.push(invalidParameter(`The model ${fakeModel.id} does not support enable_thinking.`, 'enable_thinking'));
   }
-  if (enableThinking && (audioOutput || fields['audio'] !== undefined)) {
-    problems.push(invalidParameter('Audio output is not supported in thinking mode: set modalities to ["text"] and drop the audio parameter.', 'enable_thinking'));
+  if (enableThinking && (audioOutput || fields.audio !== undefined)) {
+    problems.push(
+      invalidParameter('Audio output is not supported in thinking mode: set modalities to ["text"] and drop the audio parameter.', 'enable_thinking'),
+    );
   }
 
-  const audio = fields['audio'];
+  const audio = fields.audio;
   let voice: string | undefined;
   if (audio !== undefined) {
     if (!isRecord(audio)) problems.push(invalidParameter('audio must be an object.', 'audio'));
     else {
-      voice = typeof audio['voice'] === 'string' ? audio['voice'] : undefined;
-      if (audio['format'] !== undefined && audio['format'] !== 'wav') {
-        problems.push(invalidParameter(`audio.format can only be "wav"; got ${JSON.stringify(audio['format'])}.`, 'audio.format'));
+      voice = typeof audio.voice === 'string' ? audio.voice : undefined;
+      if (audio.format !== undefined && audio.format !== 'wav') {
+        problems.push(invalidParameter(`audio.format can only be "wav"; got ${JSON.stringify(audio.format)}.`, 'audio.format'));
       }
       if (voice !== undefined && fakeModel && !fakeModel.voices.includes(voice)) {
-        problems.push(invalidParameter(`The voice "${voice}" is not supported by ${fakeModel.id}. Supported voices: ${fakeModel.voices.join(', ')}.`, 'audio.voice'));
+        problems.push(
+          invalidParameter(`The voice "${voice}" is not supported by ${fakeModel.id}. Supported voices: ${fakeModel.voices.join(', ')}.`, 'audio.voice'),
+        );
       }
     }
   }
 
-  const streamOptions = fields['stream_options'];
-  const includeUsage = isRecord(streamOptions) && streamOptions['include_usage'] === true;
+  const streamOptions = fields.stream_options;
+  const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
 
-  const parsed = parseMessages(fields['messages'], fakeModel, problems);
+  const parsed = parseMessages(fields.messages, fakeModel, problems);
   if (audioOutput && fakeModel && !fakeModel.systemWithAudio && parsed.messages.some((m) => m.role === 'system')) {
     problems.push(invalidParameter(`${fakeModel.id} does not support a system message when the output modalities include audio.`, 'messages'));
   }
@@ -277,8 +289,20 @@ export function parseRequest(body: unknown): { request: ParsedRequest; error: Ap
   const promptChars = [...parsed.systemTexts, ...parsed.texts].reduce((sum, text) => sum + text.length, 0);
   return {
     request: {
-      model, fakeModel, messages: parsed.messages, modalities, audioOutput, voice, enableThinking, includeUsage,
-      audioInputs: parsed.audioInputs, images: parsed.images, videos: parsed.videos, texts: parsed.texts, systemText, promptChars,
+      model,
+      fakeModel,
+      messages: parsed.messages,
+      modalities,
+      audioOutput,
+      voice,
+      enableThinking,
+      includeUsage,
+      audioInputs: parsed.audioInputs,
+      images: parsed.images,
+      videos: parsed.videos,
+      texts: parsed.texts,
+      systemText,
+      promptChars,
     },
     error: problems[0],
   };

@@ -41,7 +41,7 @@ test('a voice request is recorded with its decoded audio', async () => {
   assert.equal(request.enableThinking, false);
   assert.equal(request.status, 200);
   assert.equal(request.errorCode, undefined);
-  assert.equal(request.headers['authorization'], '<redacted>');
+  assert.equal(request.headers.authorization, '<redacted>');
   assert.equal(request.messages.length, 4);
   assert.deepEqual(request.texts, ['Earlier question', 'Earlier answer', 'Alice says:']);
   assert.equal(request.systemText, 'Be brief.');
@@ -59,16 +59,21 @@ test('a voice request is recorded with its decoded audio', async () => {
 test('images are recorded with type and size; nextRequest returns requests in arrival order', async () => {
   const client = omniClient(fake);
   const ask = (width: number) =>
-    client.chat.completions.create({
-      model: 'qwen3-omni-flash',
-      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: dataUrl(png(width, 40), 'image/png') } }] }],
-      stream: true,
-    }).then(collect);
+    client.chat.completions
+      .create({
+        model: 'qwen3-omni-flash',
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: dataUrl(png(width, 40), 'image/png') } }] }],
+        stream: true,
+      })
+      .then(collect);
   await ask(64);
   await ask(128);
   const first = await fake.nextRequest();
   const second = await fake.nextRequest();
-  assert.deepEqual(first.images.map(({ mime, width, height }) => ({ mime, width, height })), [{ mime: 'image/png', width: 64, height: 40 }]);
+  assert.deepEqual(
+    first.images.map(({ mime, width, height }) => ({ mime, width, height })),
+    [{ mime: 'image/png', width: 64, height: 40 }],
+  );
   assert.equal(second.images[0]?.width, 128);
   assert.ok((first.images[0]?.bytes ?? 0) > 0);
 });

@@ -17,8 +17,7 @@ after(() => fake.close());
 const wav = encodeWav(sine(200, 0.5, 16_000), 16_000);
 const audioPart = (data: string) => ({ type: 'input_audio', input_audio: { data, format: 'wav' } });
 const imagePart = (url: string) => ({ type: 'image_url', image_url: { url } });
-const ask = (content: unknown[], model = 'qwen3-omni-flash') =>
-  createRaw(omniClient(fake), { model, messages: [{ role: 'user', content }], stream: true });
+const ask = (content: unknown[], model = 'qwen3-omni-flash') => createRaw(omniClient(fake), { model, messages: [{ role: 'user', content }], stream: true });
 
 test('input_audio must be a data URL, not bare base64', async () => {
   await assertRejected(ask([audioPart(wav.toString('base64'))]), 400, 'invalid_parameter_error', /data URL/u);
@@ -28,8 +27,12 @@ test('input_audio must be a data URL, not bare base64', async () => {
 
 test('a data-URL item over 10 MB is refused', async () => {
   const big = Buffer.alloc(10 * 1024 * 1024 + 1);
-  await assertRejected(ask([imagePart(dataUrl(big, 'image/png'))]), 400, 'invalid_parameter_error',
-    /Exceeded limit on max bytes per data-uri item : 10485760/u);
+  await assertRejected(
+    ask([imagePart(dataUrl(big, 'image/png'))]),
+    400,
+    'invalid_parameter_error',
+    /Exceeded limit on max bytes per data-uri item : 10485760/u,
+  );
 });
 
 test('one non-text modality per message, one audio file', async () => {

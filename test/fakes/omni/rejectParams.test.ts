@@ -16,14 +16,20 @@ after(() => fake.close());
 
 const hello = [{ role: 'user', content: 'Hello' }];
 const speak = (model: string, voice: string) => ({
-  model, messages: hello, modalities: ['text', 'audio'], audio: { voice, format: 'wav' }, stream: true,
+  model,
+  messages: hello,
+  modalities: ['text', 'audio'],
+  audio: { voice, format: 'wav' },
+  stream: true,
 });
 
 test('stream must be true', async () => {
   const client = omniClient(fake);
   await assertRejected(
     client.chat.completions.create({ model: 'qwen3-omni-flash', messages: [{ role: 'user', content: 'Hi' }] }),
-    400, 'invalid_parameter_error', /only support stream mode, please enable the stream parameter/u,
+    400,
+    'invalid_parameter_error',
+    /only support stream mode, please enable the stream parameter/u,
   );
   await assertRejected(createRaw(client, { model: 'qwen3-omni-flash', messages: hello, stream: false }), 400, 'invalid_parameter_error');
 });
@@ -34,7 +40,25 @@ test('unknown model: 404 model_not_found', async () => {
 
 test('voices must belong to the model', async () => {
   const client = omniClient(fake);
-  for (const voice of ['Cherry', 'Ethan', 'Nofish', 'Jennifer', 'Ryan', 'Katerina', 'Elias', 'Jada', 'Dylan', 'Sunny', 'Li', 'Marcus', 'Roy', 'Peter', 'Rocky', 'Kiki', 'Eric']) {
+  for (const voice of [
+    'Cherry',
+    'Ethan',
+    'Nofish',
+    'Jennifer',
+    'Ryan',
+    'Katerina',
+    'Elias',
+    'Jada',
+    'Dylan',
+    'Sunny',
+    'Li',
+    'Marcus',
+    'Roy',
+    'Peter',
+    'Rocky',
+    'Kiki',
+    'Eric',
+  ]) {
     await collect(await createRaw(client, speak('qwen3-omni-flash', voice)));
   }
   await assertRejected(createRaw(client, speak('qwen3-omni-flash', 'Shanghai-Jada')), 400, 'invalid_parameter_error', /Shanghai-Jada/u);
@@ -49,7 +73,9 @@ test('thinking: no audio output, and only on models that think', async () => {
   await assertRejected(createRaw(client, { ...speak('qwen3-omni-flash', 'Cherry'), enable_thinking: true }), 400, 'invalid_parameter_error');
   await assertRejected(
     createRaw(client, { model: 'qwen-omni-turbo', messages: hello, modalities: ['text'], enable_thinking: true, stream: true }),
-    400, 'invalid_parameter_error', /enable_thinking/u,
+    400,
+    'invalid_parameter_error',
+    /enable_thinking/u,
   );
 });
 
@@ -67,9 +93,12 @@ test('modalities must be ["text"] or ["text","audio"]', async () => {
 });
 
 test('malformed JSON and an over-large body: 400', async () => {
-  const post = (body: string) => fetch(`${fake.baseURL}/chat/completions`, {
-    method: 'POST', headers: { Authorization: 'Bearer test-key', 'Content-Type': 'application/json' }, body,
-  });
+  const post = (body: string) =>
+    fetch(`${fake.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer test-key', 'Content-Type': 'application/json' },
+      body,
+    });
   const malformed = await post('{"model": "qwen3-omni-flash",');
   assert.equal(malformed.status, 400);
   assert.equal(((await malformed.json()) as { error: { code: string } }).error.code, 'invalid_parameter_error');

@@ -14,8 +14,7 @@ before(async () => {
 });
 after(() => fake.close());
 
-const ask = () =>
-  omniClient(fake).chat.completions.create({ model: 'qwen3-omni-flash', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+const ask = () => omniClient(fake).chat.completions.create({ model: 'qwen3-omni-flash', messages: [{ role: 'user', content: 'Hi' }], stream: true });
 
 test('429 with Retry-After', async () => {
   fake.script({ fail: { status: 429, code: 'limit_requests', retryAfterSeconds: 7 } });

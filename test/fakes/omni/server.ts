@@ -126,26 +126,42 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
   }
 
   async function stream(
-    res: ServerResponse, parsed: ParsedRequest, model: FakeModel, reply: ScriptedReply, requestId: string,
-    signal: AbortSignal, onDrop: () => void, onFirstAudio: (at: number) => void, onAudioChunk: (at: number) => void,
+    res: ServerResponse,
+    parsed: ParsedRequest,
+    model: FakeModel,
+    reply: ScriptedReply,
+    requestId: string,
+    signal: AbortSignal,
+    onDrop: () => void,
+    onFirstAudio: (at: number) => void,
+    onAudioChunk: (at: number) => void,
   ) {
     const text = reply.text ?? '';
     const reasoning = parsed.enableThinking ? (reply.reasoning ?? '') : '';
-    const audio = !parsed.audioOutput || reply.audio === undefined
-      ? undefined
-      : reply.audio instanceof Int16Array ? reply.audio : sineTone(reply.audio);
+    const audio = !parsed.audioOutput || reply.audio === undefined ? undefined : reply.audio instanceof Int16Array ? reply.audio : sineTone(reply.audio);
     const usage = parsed.includeUsage ? computeUsage(parsed, model, { text, reasoning, audioSamples: audio?.length ?? 0 }) : undefined;
-    return streamReply(res, {
-      model: model.id, requestId, text, reasoning, audio, audioChunkBytes, realtime, usage,
-      textField: parsed.audioOutput && model.textWithAudio === 'transcript' ? 'transcript' : 'content',
-      chunkIntervalMs: reply.chunkIntervalMs,
-      finishReason: reply.finishReason ?? 'stop',
-      midStreamError: reply.midStreamError,
-      dropAfterChunks: reply.dropAfterChunks,
-      onDrop,
-      onFirstAudio,
-      onAudioChunk,
-    }, signal);
+    return streamReply(
+      res,
+      {
+        model: model.id,
+        requestId,
+        text,
+        reasoning,
+        audio,
+        audioChunkBytes,
+        realtime,
+        usage,
+        textField: parsed.audioOutput && model.textWithAudio === 'transcript' ? 'transcript' : 'content',
+        chunkIntervalMs: reply.chunkIntervalMs,
+        finishReason: reply.finishReason ?? 'stop',
+        midStreamError: reply.midStreamError,
+        dropAfterChunks: reply.dropAfterChunks,
+        onDrop,
+        onFirstAudio,
+        onAudioChunk,
+      },
+      signal,
+    );
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -203,9 +219,18 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
     if (!error && reply.fail) error = scriptedError(reply.fail);
 
     record({
-      ...recordedFields(parsed), method: req.method ?? '', path, headers: recordHeaders(req), body,
-      status: error?.status ?? 200, errorCode: error?.code, aborted, firstAudioAt,
-      receivedAt, bodyReceivedAt, audioChunksSentAt,
+      ...recordedFields(parsed),
+      method: req.method ?? '',
+      path,
+      headers: recordHeaders(req),
+      body,
+      status: error?.status ?? 200,
+      errorCode: error?.code,
+      aborted,
+      firstAudioAt,
+      receivedAt,
+      bodyReceivedAt,
+      audioChunksSentAt,
     });
 
     if (reply.firstByteDelayMs) {
@@ -220,9 +245,19 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
       sendError(res, error ?? new ApiError(500, 'internal_error', 'fake-omni: no model'), requestId);
       return;
     }
-    await stream(res, parsed, parsed.fakeModel, reply, requestId, clientGone.signal, () => {
-      endedByFake = true;
-    }, reportFirstAudio, (at) => audioChunksSentAt.push(at));
+    await stream(
+      res,
+      parsed,
+      parsed.fakeModel,
+      reply,
+      requestId,
+      clientGone.signal,
+      () => {
+        endedByFake = true;
+      },
+      reportFirstAudio,
+      (at) => audioChunksSentAt.push(at),
+    );
   }
 
   const server = createServer((req, res) => {

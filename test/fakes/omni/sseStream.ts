@@ -62,7 +62,11 @@ function buildSteps(plan: StreamPlan): Step[] {
   const id = `chatcmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const chunk = (delta: object, finishReason: string | null = null): object => ({
-    id, object: 'chat.completion.chunk', created, model: plan.model, system_fingerprint: null,
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model: plan.model,
+    system_fingerprint: null,
     choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
   });
   const steps: Step[] = [{ kind: 'role', payload: chunk({ role: 'assistant', content: '' }) }];

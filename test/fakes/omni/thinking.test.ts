@@ -16,14 +16,16 @@ after(() => fake.close());
 
 test('reasoning comes before the answer, text only', async () => {
   fake.script({ reasoning: 'Two plus two is four.', text: 'Four.' });
-  const got = await collect(await createRaw(omniClient(fake), {
-    model: 'qwen3-omni-flash',
-    messages: [{ role: 'user', content: 'What is 2+2?' }],
-    modalities: ['text'],
-    enable_thinking: true,
-    stream: true,
-    stream_options: { include_usage: true },
-  }));
+  const got = await collect(
+    await createRaw(omniClient(fake), {
+      model: 'qwen3-omni-flash',
+      messages: [{ role: 'user', content: 'What is 2+2?' }],
+      modalities: ['text'],
+      enable_thinking: true,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
+  );
   assert.equal(got.reasoning, 'Two plus two is four.');
   assert.equal(got.content, 'Four.');
   assert.equal(got.pcm.length, 0);
@@ -37,17 +39,25 @@ test('reasoning comes before the answer, text only', async () => {
 
 test('no reasoning without thinking mode', async () => {
   fake.script({ reasoning: 'hidden', text: 'Answer.' });
-  const got = await collect(await omniClient(fake).chat.completions.create({
-    model: 'qwen3-omni-flash', messages: [{ role: 'user', content: 'Hi' }], stream: true,
-  }));
+  const got = await collect(
+    await omniClient(fake).chat.completions.create({
+      model: 'qwen3-omni-flash',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    }),
+  );
   assert.equal(got.reasoning, '');
   assert.equal(got.content, 'Answer.');
 });
 
 test("finishReason 'length' reaches the client", async () => {
   fake.script({ text: 'Cut sh', finishReason: 'length' });
-  const got = await collect(await omniClient(fake).chat.completions.create({
-    model: 'qwen3-omni-flash', messages: [{ role: 'user', content: 'Hi' }], stream: true,
-  }));
+  const got = await collect(
+    await omniClient(fake).chat.completions.create({
+      model: 'qwen3-omni-flash',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    }),
+  );
   assert.equal(got.finishReason, 'length');
 });

@@ -26,7 +26,10 @@ async function speak(tone: { toneHz: number; seconds: number; amplitude?: number
 
 test('odd-sized chunks still decode to the scripted pitch and length', async () => {
   const got = await speak({ toneHz: 660, seconds: 0.75, amplitude: 0.4 });
-  assert.ok(got.audioChunkBytes.some((n) => n % 2 === 1), 'at least one chunk decodes to an odd number of bytes');
+  assert.ok(
+    got.audioChunkBytes.some((n) => n % 2 === 1),
+    'at least one chunk decodes to an odd number of bytes',
+  );
   assert.equal(got.pcm.length, 18_000, '0.75 s at 24 kHz');
   assert.ok(Math.abs(zeroCrossingHz(got.pcm, 24_000) - 660) < 5);
   assert.ok(goertzel(got.pcm, 660, 24_000) > 100 * goertzel(got.pcm, 440, 24_000), 'energy at 660 Hz, not 440 Hz');

@@ -63,14 +63,16 @@ test('audio under a second is billed as a second', async () => {
 test('image tokens from PNG dimensions, clamped to the minimum', async () => {
   const body = (model: string): StreamingBody => ({
     model,
-    messages: [{
-      role: 'user',
-      content: [
-        { type: 'image_url', image_url: { url: dataUrl(png(300, 200), 'image/png') } },
-        { type: 'image_url', image_url: { url: dataUrl(png(20, 20), 'image/png') } },
-        { type: 'text', text: 'Compare' },
-      ],
-    }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: dataUrl(png(300, 200), 'image/png') } },
+          { type: 'image_url', image_url: { url: dataUrl(png(20, 20), 'image/png') } },
+          { type: 'text', text: 'Compare' },
+        ],
+      },
+    ],
     stream: true,
     stream_options: { include_usage: true },
   });

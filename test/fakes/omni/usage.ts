@@ -49,11 +49,7 @@ function sumImages(images: readonly RecordedImage[], model: FakeModel): number {
 }
 
 /** Usage for a request and the reply streamed to it. */
-export function computeUsage(
-  request: ParsedRequest,
-  model: FakeModel,
-  reply: { text: string; reasoning: string; audioSamples: number },
-): Usage {
+export function computeUsage(request: ParsedRequest, model: FakeModel, reply: { text: string; reasoning: string; audioSamples: number }): Usage {
   let audio = request.audioInputs.reduce((sum, input) => sum + audioInputTokens(input.seconds, model), 0);
   let video = 0;
   for (const item of request.videos) {

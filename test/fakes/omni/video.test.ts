@@ -38,11 +38,16 @@ test('MP4 file: 2 frames per second plus its sound track', async () => {
   assert.equal(got.usage?.prompt_tokens_details?.audio_tokens, 40);
   const [video] = (await fake.nextRequest()).videos;
   assert.ok(video?.kind === 'file');
-  assert.deepEqual({ seconds: video.seconds, width: video.width, height: video.height, hasAudio: video.hasAudio, frames: video.frames },
-    { seconds: 3.2, width: 320, height: 240, hasAudio: true, frames: 7 });
+  assert.deepEqual(
+    { seconds: video.seconds, width: video.width, height: video.height, hasAudio: video.hasAudio, frames: video.frames },
+    { seconds: 3.2, width: 320, height: 240, hasAudio: true, frames: 7 },
+  );
 });
 
 test('a video file longer than the model accepts is refused', async () => {
-  await assertRejected(ask('qwen-omni-turbo', { type: 'video_url', video_url: { url: dataUrl(mp4(41, 320, 240, false), 'video/mp4') } }),
-    400, 'invalid_parameter_error');
+  await assertRejected(
+    ask('qwen-omni-turbo', { type: 'video_url', video_url: { url: dataUrl(mp4(41, 320, 240, false), 'video/mp4') } }),
+    400,
+    'invalid_parameter_error',
+  );
 });

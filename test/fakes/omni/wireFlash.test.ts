@@ -45,7 +45,10 @@ for (const model of ['qwen3-omni-flash', 'qwen3-omni-flash-2025-09-15']) {
     assert.equal(first.system_fingerprint, null);
     assert.ok(first.created >= before && first.created <= before + 5);
     assert.deepEqual(first.choices, [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }]);
-    assert.ok(got.chunks.every((chunk) => chunk.id === first.id), 'one id for the whole reply');
+    assert.ok(
+      got.chunks.every((chunk) => chunk.id === first.id),
+      'one id for the whole reply',
+    );
 
     assert.equal(got.content, 'Hi there, nice to meet you.');
     assert.equal(got.transcript, '');
@@ -54,14 +57,21 @@ for (const model of ['qwen3-omni-flash', 'qwen3-omni-flash-2025-09-15']) {
     const audioDelta = got.chunks.find((c) => (c.choices[0]?.delta as OmniDelta | undefined)?.audio)!.choices[0]!.delta as OmniDelta;
     assert.ok((audioDelta.audio?.expires_at ?? 0) > before);
     assert.equal(got.pcm.length, 12_000, '0.5 s at 24 kHz, raw PCM without a WAV header');
-    assert.ok(got.audioChunkBytes.slice(0, -1).every((n) => n === 3840), '80 ms chunks');
+    assert.ok(
+      got.audioChunkBytes.slice(0, -1).every((n) => n === 3840),
+      '80 ms chunks',
+    );
 
     const finish = got.chunks.at(-2)!;
     assert.deepEqual(finish.choices, [{ index: 0, delta: {}, finish_reason: 'stop', logprobs: null }]);
     const usage = got.chunks.at(-1)!;
     assert.deepEqual(usage.choices, []);
     assert.deepEqual(Object.keys(usage.usage ?? {}).sort(), [
-      'completion_tokens', 'completion_tokens_details', 'prompt_tokens', 'prompt_tokens_details', 'total_tokens',
+      'completion_tokens',
+      'completion_tokens_details',
+      'prompt_tokens',
+      'prompt_tokens_details',
+      'total_tokens',
     ]);
   });
 }

@@ -13,7 +13,10 @@ before(async () => {
 });
 after(() => fake.close());
 
-for (const [model, voice] of [['qwen-omni-turbo', 'Serena'], ['qwen2.5-omni-7b', 'Chelsie']] as const) {
+for (const [model, voice] of [
+  ['qwen-omni-turbo', 'Serena'],
+  ['qwen2.5-omni-7b', 'Chelsie'],
+] as const) {
   test(`${model}: text as transcript with audio output`, async () => {
     fake.script({ text: 'Old models speak in transcripts.', audio: { toneHz: 500, seconds: 0.25 } });
     const stream = await omniClient(fake).chat.completions.create({

@@ -24,7 +24,14 @@ export interface DaveLink {
 
 /** A protocol step, kept for assertions and logs. */
 export type DaveEvent =
-  | { readonly kind: 'commit'; readonly epoch: bigint; readonly transitionId: number; readonly committer: string; readonly added: readonly string[]; readonly removed: readonly string[] }
+  | {
+      readonly kind: 'commit';
+      readonly epoch: bigint;
+      readonly transitionId: number;
+      readonly committer: string;
+      readonly added: readonly string[];
+      readonly removed: readonly string[];
+    }
   | { readonly kind: 'executed'; readonly epoch: bigint; readonly transitionId: number; readonly members: readonly string[] }
   | { readonly kind: 'reset'; readonly soleMember: string };
 
@@ -134,10 +141,19 @@ export class DeliveryService {
 
   /** A client's binary op (opcode byte already split off). */
   receiveBinary(userId: string, op: number, payload: Buffer): void {
-    if (!this.links.has(userId)) return this.log(`<< op ${op} from ${userId}, who is not in the call: ignored`);
+    if (!this.links.has(userId)) {
+      this.log(`<< op ${op} from ${userId}, who is not in the call: ignored`);
+      return;
+    }
     this.log(`<< op ${op} (${payload.length} bytes) from ${userId}`);
-    if (op === DAVE_OP.keyPackage) return this.onKeyPackage(userId, payload);
-    if (op === DAVE_OP.commitWelcome) return this.onCommit(userId, payload);
+    if (op === DAVE_OP.keyPackage) {
+      this.onKeyPackage(userId, payload);
+      return;
+    }
+    if (op === DAVE_OP.commitWelcome) {
+      this.onCommit(userId, payload);
+      return;
+    }
     this.log(`   unexpected binary op ${op}`);
   }
 
@@ -146,7 +162,7 @@ export class DeliveryService {
     this.log(`<< op ${op} ${JSON.stringify(d)} from ${userId}`);
     if (op === DAVE_OP.readyForTransition) {
       const transition = this.transition;
-      if (transition && transition.id === d['transition_id'] && transition.waiting.delete(userId)) this.maybeExecute();
+      if (transition && transition.id === d.transition_id && transition.waiting.delete(userId)) this.maybeExecute();
       return;
     }
     if (op === DAVE_OP.invalidCommitWelcome) {
@@ -161,7 +177,8 @@ export class DeliveryService {
     try {
       keyPackage = readKeyPackage(payload, userId);
     } catch (error) {
-      return this.log(`   key package from ${userId} rejected: ${(error as Error).message}`);
+      this.log(`   key package from ${userId} rejected: ${(error as Error).message}`);
+      return;
     }
     this.keyPackages.set(userId, keyPackage);
     this.startRound();
@@ -171,16 +188,23 @@ export class DeliveryService {
   private startRound(): void {
     if (this.round || this.transition) return;
     const pending = [...this.keyPackages.keys()].filter((id) => this.links.has(id));
-    if (!this.established) return this.proposeInitialGroup(pending);
+    if (!this.established) {
+      this.proposeInitialGroup(pending);
+      return;
+    }
     const removals = this.leaves.flatMap((id, leaf) => (id !== null && (!this.links.has(id) || this.keyPackages.has(id)) ? [{ id, leaf }] : []));
     const committers = this.state.members.filter((id) => this.links.has(id) && !this.keyPackages.has(id));
     if (removals.length === 0 && pending.length === 0) return;
     if (committers.length === 0) {
       // Nobody holds the group any more: whoever is pending creates a new one.
       this.resetGroup();
-      return this.proposeInitialGroup(pending);
+      this.proposeInitialGroup(pending);
+      return;
     }
-    if (committers.length === 1 && pending.length === 0) return this.soleMemberReset(committers[0]!);
+    if (committers.length === 1 && pending.length === 0) {
+      this.soleMemberReset(committers[0]!);
+      return;
+    }
     const proposals = new Map<string, Proposal>();
     const messages: Buffer[] = [];
     const add = (signed: SignedProposal, proposal: Proposal): void => {
@@ -216,7 +240,10 @@ export class DeliveryService {
     for (const id of pending) {
       const others = [...adds].filter(([other]) => other !== id).map(([, signed]) => signed);
       expected.set(id, new Set(others.map((signed) => signed.ref.toString('hex'))));
-      this.sendProposals(id, others.map((signed) => signed.message));
+      this.sendProposals(
+        id,
+        others.map((signed) => signed.message),
+      );
     }
   }
 
@@ -234,7 +261,8 @@ export class DeliveryService {
       const welcome = reader.done ? undefined : new WelcomeView(payload.subarray(reader.offset));
       if (commit.epoch < this.epoch) {
         this.lateCommits++;
-        return this.log(`   commit from ${userId} for epoch ${commit.epoch} is late: another one won`);
+        this.log(`   commit from ${userId} for epoch ${commit.epoch} is late: another one won`);
+        return;
       }
       problem = this.accept(userId, commit, welcome);
     } catch (error) {

@@ -64,12 +64,18 @@ export class DaveMember {
       case DAVE_OP.externalSender:
         this.session.setExternalSender(payload);
         return;
-      case DAVE_OP.proposals:
-        return this.onProposals(payload);
-      case DAVE_OP.announceCommit:
-        return this.join(payload, (message) => this.session.processCommit(message), 'commit');
-      case DAVE_OP.welcome:
-        return this.join(payload, (message) => this.session.processWelcome(message), 'welcome');
+      case DAVE_OP.proposals: {
+        this.onProposals(payload);
+        return;
+      }
+      case DAVE_OP.announceCommit: {
+        this.join(payload, (message) => this.session.processCommit(message), 'commit');
+        return;
+      }
+      case DAVE_OP.welcome: {
+        this.join(payload, (message) => this.session.processWelcome(message), 'welcome');
+        return;
+      }
       default:
         this.log(`unexpected binary op ${op}`);
     }
@@ -77,12 +83,12 @@ export class DaveMember {
 
   /** A JSON op from the gateway. */
   receiveJson(op: number, d: Record<string, unknown>): void {
-    if (op === DAVE_OP.executeTransition) this.executed.push(Number(d['transition_id']));
+    if (op === DAVE_OP.executeTransition) this.executed.push(Number(d.transition_id));
     else if (op === DAVE_OP.prepareTransition) {
-      const id = Number(d['transition_id']);
+      const id = Number(d.transition_id);
       if (id === 0) this.executed.push(0);
       else this.gateway.json(DAVE_OP.readyForTransition, { transition_id: id });
-    } else if (op === DAVE_OP.prepareEpoch && Number(d['epoch']) === 1) this.restart();
+    } else if (op === DAVE_OP.prepareEpoch && Number(d.epoch) === 1) this.restart();
   }
 
   /** End-to-end encrypts an Opus frame (silence frames pass through, as the protocol allows). */
@@ -113,8 +119,8 @@ export class DaveMember {
     try {
       result = this.session.processProposals(payload[0]!, payload.subarray(1), [...this.recognized()]);
     } catch (error) {
-      // Without a local group proposals are ignored (protocol.md); anything else is worth a log line.
-      return this.log(`proposals not processed: ${(error as Error).message}`);
+      this.log(`proposals not processed: ${(error as Error).message}`);
+      return;
     }
     if (result.commit) this.gateway.binary(DAVE_OP.commitWelcome, result.welcome ? Buffer.concat([result.commit, result.welcome]) : result.commit);
   }
@@ -127,7 +133,8 @@ export class DaveMember {
     } catch (error) {
       this.log(`${what} for transition ${transitionId} unusable: ${(error as Error).message}`);
       this.gateway.json(DAVE_OP.invalidCommitWelcome, { transition_id: transitionId });
-      return this.restart();
+      this.restart();
+      return;
     }
     if (transitionId === 0) this.executed.push(0);
     else this.gateway.json(DAVE_OP.readyForTransition, { transition_id: transitionId });

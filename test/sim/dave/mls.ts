@@ -36,7 +36,9 @@ function signContent(label: string, content: Uint8Array): Buffer {
 
 /** RFC 9420 5.2: references are SHA-256 over `RefHashInput { label<V>, value<V> }`. */
 function refHash(label: string, value: Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.concat([vector(Buffer.from(label)), vector(value)])).digest();
+  return createHash('sha256')
+    .update(Buffer.concat([vector(Buffer.from(label)), vector(value)]))
+    .digest();
 }
 
 /** A P-256 public key as MLS carries it (uncompressed SEC1 point) turned into a key node:crypto can verify with. */
@@ -124,7 +126,8 @@ function readLeafNode(reader: Reader): LeafNodeView {
   const source = reader.u8();
   let lifetime: LeafNodeView['lifetime'];
   if (source === LEAF_SOURCE_KEY_PACKAGE) lifetime = { notBefore: reader.u64(), notAfter: reader.u64() };
-  else if (source === LEAF_SOURCE_COMMIT) reader.vector(); // parent_hash
+  else if (source === LEAF_SOURCE_COMMIT)
+    reader.vector(); // parent_hash
   else if (source !== LEAF_SOURCE_UPDATE) throw new Error(`Unknown leaf node source ${source}`);
   reader.vector(); // extensions
   reader.vector(); // signature
@@ -183,7 +186,8 @@ export function readCommit(reader: Reader): CommitView {
   const start = reader.offset;
   const version = reader.u16();
   const wireFormat = reader.u16();
-  if (version !== MLS10 || wireFormat !== WIRE_PUBLIC_MESSAGE) throw new Error(`Commit is not a public MLS 1.0 message (version ${version}, wire format ${wireFormat})`);
+  if (version !== MLS10 || wireFormat !== WIRE_PUBLIC_MESSAGE)
+    throw new Error(`Commit is not a public MLS 1.0 message (version ${version}, wire format ${wireFormat})`);
   const groupId = reader.vector();
   const epoch = reader.u64();
   const senderType = reader.u8();

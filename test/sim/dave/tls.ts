@@ -92,7 +92,7 @@ export class Reader {
     if (size === 1) return ((first & 0x3f) << 8) | this.u8();
     if (size === 2) {
       this.need(3);
-      const value = ((first & 0x3f) * 0x100_0000) + this.bytes.readUIntBE(this.offset, 3);
+      const value = (first & 0x3f) * 0x100_0000 + this.bytes.readUIntBE(this.offset, 3);
       this.offset += 3;
       return value;
     }
