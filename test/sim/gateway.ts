@@ -2,11 +2,15 @@
  * The fake Discord gateway (WebSocket, v10, JSON): Hello -> Identify -> READY + GUILD_CREATE, heartbeats,
  * Resume with replay of missed dispatches, and dispatches the scenario asks for. The bot's op 4 (voice
  * state update) is handed to the simulator, which answers with VOICE_STATE_UPDATE + VOICE_SERVER_UPDATE.
+ * Sharding as Discord does it: Identify may carry `shard: [id, count]`; a session receives only its shard's
+ * guilds ((guild_id >> 22) % count) and DMs on shard 0; 4010 for an invalid shard, 4011 when an unsharded
+ * (or too coarsely sharded) bot has more guilds per shard than allowed; identifies faster than
+ * `max_concurrency` per 5 s bucket get op 9.
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { randomToken } from './ids.ts';
+import { randomToken, shardOf } from './ids.ts';
 import { INTENTS } from './world.ts';
 import type { World } from './world.ts';
 
@@ -25,6 +29,20 @@ const OP = {
 } as const;
 /** Discord's usual heartbeat interval. */
 export const GATEWAY_HEARTBEAT_MS = 41_250;
+/** Identify buckets refill every 5 s (Discord's documented rate). */
+const IDENTIFY_BUCKET_MS = 5_000;
+
+/** What `GET /gateway/bot` advertises and what Identify enforces. */
+export interface ShardingRules {
+  /** `shards` in `GET /gateway/bot` (default 1). */
+  readonly recommendedShards: number;
+  /** `session_start_limit.max_concurrency` (default 1). */
+  readonly maxConcurrency: number;
+  /** More guilds than this on one shard closes the connection with 4011 (Discord: 2 500). */
+  readonly maxGuildsPerShard: number;
+}
+
+export const DEFAULT_SHARDING: ShardingRules = { recommendedShards: 1, maxConcurrency: 1, maxGuildsPerShard: 2_500 };
 
 /** The d of the bot's op 4. */
 export interface VoiceStateRequest {
@@ -38,6 +56,8 @@ export interface VoiceStateRequest {
 export class GatewaySession {
   readonly id = randomToken(16);
   readonly intents: number;
+  /** [shard_id, num_shards] from Identify ([0, 1] when the bot did not shard). */
+  readonly shard: readonly [number, number];
   /** The Identify payload without its token, for assertions. */
   readonly identify: Readonly<Record<string, unknown>>;
   seq = 0;
@@ -47,8 +67,9 @@ export class GatewaySession {
   /** Dispatches sent, kept for Resume replay. */
   readonly history: Array<{ readonly s: number; readonly text: string }> = [];
 
-  constructor(ws: WebSocket, identify: Record<string, unknown>) {
+  constructor(ws: WebSocket, identify: Record<string, unknown>, shard: readonly [number, number]) {
     this.ws = ws;
+    this.shard = shard;
     this.intents = Number(identify.intents ?? 0);
     const { token: _token, ...rest } = identify;
     this.identify = rest;
@@ -61,15 +82,22 @@ export interface GatewayDeps {
   readonly log: (line: string) => void;
   /** Heartbeat interval announced in Hello. */
   readonly heartbeatMs: number;
+  readonly sharding: ShardingRules;
   readonly onVoiceStateUpdate: (session: GatewaySession, request: VoiceStateRequest) => void;
 }
 
-/** The gateway server. Dispatches go to the newest identified session. */
+/** The gateway server. A guild's dispatches go to the newest session of the shard that owns the guild. */
 export class GatewayServer {
   /** Every session identified so far, oldest first. */
   readonly sessions: GatewaySession[] = [];
   /** Number of successful resumes (op 6 -> RESUMED). */
   resumes = 0;
+  /** Every Identify accepted or refused for its rate: shard id and the time it came (performance.now()). */
+  readonly identifies: Array<{ readonly shard: number; readonly at: number; readonly accepted: boolean }> = [];
+  /** Op 4s sent on a shard that does not own the guild (Discord ignores them): kept for assertions. */
+  readonly misroutedVoiceStates: Array<{ readonly shard: number; readonly guildId: string }> = [];
+  /** Sessions started, for `session_start_limit.remaining`. */
+  sessionStarts = 0;
   private readonly deps: GatewayDeps;
   private readonly server: WebSocketServer;
   private readonly listening: Promise<void>;
@@ -95,19 +123,32 @@ export class GatewayServer {
     return this.sessions.at(-1);
   }
 
+  /** The newest session of the shard that receives `guildId`'s events (DMs, `guildId` undefined: shard 0). */
+  sessionFor(guildId: string | undefined): GatewaySession | undefined {
+    for (let i = this.sessions.length - 1; i >= 0; i--) {
+      const session = this.sessions[i]!;
+      const [id, count] = session.shard;
+      if ((guildId === undefined ? 0 : shardOf(guildId, count)) === id) return session;
+    }
+    return undefined;
+  }
+
   /**
-   * Sends a dispatch to the current session if it has `intent` (when given). Resolves once written
-   * (or buffered for Resume while the bot is disconnected); resolves false when filtered out.
+   * Sends a dispatch to the session that owns its guild (`d.guild_id`; shard 0 without one) if it has
+   * `intent` (when given). Resolves once written (or buffered for Resume while the bot is disconnected);
+   * resolves false when filtered out.
    */
   dispatch(t: string, d: unknown, intent?: number): Promise<boolean> {
-    const session = this.current;
+    const guildId = (d as { guild_id?: unknown } | null)?.guild_id;
+    const session = this.sessionFor(typeof guildId === 'string' ? guildId : undefined);
     if (!session || (intent !== undefined && (session.intents & intent) === 0)) return Promise.resolve(false);
     return this.sendDispatch(session, t, d).then(() => true);
   }
 
-  /** Closes the bot's gateway socket: 1006 drops it without a close frame; 4000 and others send that code. */
-  async disconnect(code: number): Promise<void> {
-    const ws = this.current?.ws;
+  /** Closes the bot's gateway socket (of one shard; default the newest session): 1006 drops it without a close frame; 4000 and others send that code. */
+  async disconnect(code: number, shard?: number): Promise<void> {
+    const session = shard === undefined ? this.current : this.sessions.findLast((s) => s.shard[0] === shard);
+    const ws = session?.ws;
     if (!ws) throw new Error('The bot has no gateway connection to drop');
     const closed = new Promise((resolve) => ws.once('close', resolve));
     if (code === 1006) ws.terminate();
@@ -159,17 +200,23 @@ export class GatewayServer {
         case OP.identify:
           if (session) return ws.close(4005, 'Already authenticated.');
           if (d.token !== this.deps.token) return ws.close(4004, 'Authentication failed.');
-          session = new GatewaySession(ws, d);
-          this.sessions.push(session);
-          void this.ready(session);
+          session = this.identify(ws, d);
           return;
         case OP.resume:
           session = this.resume(ws, d);
           return;
-        case OP.voiceStateUpdate:
+        case OP.voiceStateUpdate: {
           if (!session) return ws.close(4003, 'Not authenticated.');
-          this.deps.onVoiceStateUpdate(session, d as unknown as VoiceStateRequest);
+          const request = d as unknown as VoiceStateRequest;
+          const [id, count] = session.shard;
+          if (shardOf(request.guild_id, count) !== id) {
+            this.deps.log(`GW op 4 for guild ${request.guild_id} on shard ${id}, which does not own it: ignored`);
+            this.misroutedVoiceStates.push({ shard: id, guildId: request.guild_id });
+            return;
+          }
+          this.deps.onVoiceStateUpdate(session, request);
           return;
+        }
         case OP.presenceUpdate:
         case OP.requestGuildMembers:
           if (!session) return ws.close(4003, 'Not authenticated.');
@@ -184,16 +231,49 @@ export class GatewayServer {
     });
   }
 
+  /** Identify: checks the shard and the start rate, then READY with that shard's guilds. */
+  private identify(ws: WebSocket, d: Record<string, unknown>): GatewaySession | undefined {
+    const { sharding } = this.deps;
+    const shard = d.shard === undefined ? ([0, 1] as const) : d.shard;
+    if (!Array.isArray(shard) || shard.length !== 2 || !shard.every(Number.isInteger) || shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1]) {
+      ws.close(4010, 'Invalid shard.');
+      return undefined;
+    }
+    const [id, count] = shard as [number, number];
+    const guilds = this.deps.world.guilds.filter((g) => shardOf(g.id, count) === id).length;
+    if (guilds > sharding.maxGuildsPerShard) {
+      ws.close(4011, 'Sharding required.');
+      return undefined;
+    }
+    // Shards in one bucket (id % max_concurrency) may identify once per 5 s.
+    const at = performance.now();
+    const bucket = id % sharding.maxConcurrency;
+    const tooSoon = this.identifies.some((e) => e.accepted && e.shard % sharding.maxConcurrency === bucket && at - e.at < IDENTIFY_BUCKET_MS);
+    this.identifies.push({ shard: id, at, accepted: !tooSoon });
+    if (tooSoon) {
+      this.deps.log(`GW identify of shard ${id} too soon for its bucket: op 9`);
+      void this.send(ws, { op: OP.invalidSession, d: false, s: null, t: null });
+      return undefined;
+    }
+    const session = new GatewaySession(ws, d, [id, count]);
+    this.sessions.push(session);
+    this.sessionStarts++;
+    void this.ready(session);
+    return session;
+  }
+
   private async ready(session: GatewaySession): Promise<void> {
     const { world } = this.deps;
+    const [shardId, shardCount] = session.shard;
+    const guilds = world.guilds.filter((g) => shardOf(g.id, shardCount) === shardId);
     await this.sendDispatch(session, 'READY', {
       v: 10,
       user: world.userPayload(world.bot.id),
-      guilds: world.guilds.map((g) => ({ id: g.id, unavailable: true })),
+      guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
       session_id: session.id,
       session_type: 'normal',
       resume_gateway_url: this.url,
-      shard: [0, 1],
+      shard: session.shard,
       application: { id: world.applicationId, flags: 0 },
       private_channels: [],
       relationships: [],
@@ -206,7 +286,7 @@ export class GatewayServer {
     });
     // Guilds arrive as GUILD_CREATE right after READY (they are "unavailable" in READY).
     if ((session.intents & INTENTS.guilds) === 0) return;
-    for (const guild of world.guilds) await this.sendDispatch(session, 'GUILD_CREATE', world.guildCreatePayload(guild, session.intents));
+    for (const guild of guilds) await this.sendDispatch(session, 'GUILD_CREATE', world.guildCreatePayload(guild, session.intents));
   }
 
   private resume(ws: WebSocket, d: Record<string, unknown>): GatewaySession | undefined {

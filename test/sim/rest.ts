@@ -39,6 +39,8 @@ export interface RestDeps {
   readonly messages: MessageStore;
   readonly interactions: Map<string, SimInteraction>;
   readonly gatewayURL: () => string;
+  /** `shards` and `session_start_limit` of `GET /gateway/bot`. */
+  readonly gatewayBot: () => { readonly shards: number; readonly session_start_limit: Readonly<Record<string, number>> };
   /** Called when the bot creates or edits a visible message (the gateway echoes MESSAGE_CREATE / MESSAGE_UPDATE). */
   readonly onMessage: (kind: 'create' | 'update', message: BotMessage) => void;
   readonly log: (line: string) => void;
@@ -119,9 +121,7 @@ export class RestServer {
   private defineRoutes(): void {
     const { world } = this.deps;
     this.route('GET', '/gateway', () => ok({ url: this.deps.gatewayURL() }), false);
-    this.route('GET', '/gateway/bot', () =>
-      ok({ url: this.deps.gatewayURL(), shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }),
-    );
+    this.route('GET', '/gateway/bot', () => ok({ url: this.deps.gatewayURL(), ...this.deps.gatewayBot() }));
     this.route('GET', '/users/@me', () => ok(world.userPayload(world.bot.id)));
     this.route('GET', '/users/:id', (_, [id]) => (world.findUser(id!) ? ok(world.userPayload(id!)) : apiError(404, 10013, 'Unknown User')));
     this.route('GET', '/applications/@me', () => ok(this.applicationPayload()));

@@ -15,9 +15,9 @@ import { withTimeout } from './waiters.ts';
 import { BotAudio } from './botAudio.ts';
 import { Cdn } from './cdn.ts';
 import { SimClock } from './clock.ts';
-import { GATEWAY_HEARTBEAT_MS, GatewayServer } from './gateway.ts';
-import type { GatewaySession, VoiceStateRequest } from './gateway.ts';
-import { randomToken } from './ids.ts';
+import { DEFAULT_SHARDING, GATEWAY_HEARTBEAT_MS, GatewayServer } from './gateway.ts';
+import type { GatewaySession, ShardingRules, VoiceStateRequest } from './gateway.ts';
+import { randomToken, shardOf } from './ids.ts';
 import type { SimInteraction } from './interactions.ts';
 import { botMessagePayload, MessageStore } from './messages.ts';
 import type { BotMessage } from './messages.ts';
@@ -50,7 +50,12 @@ export interface SimulatorOptions {
    * delivery service and simulated users are DAVE members (see dave/). Default false: version 0.
    */
   readonly dave?: boolean;
+  /** Gateway sharding: recommended shard count, identify concurrency, guilds allowed per shard (Discord's defaults otherwise). */
+  readonly sharding?: Partial<ShardingRules>;
 }
+
+/** Sessions a bot may start per day, as `session_start_limit.total` says. */
+const SESSION_START_TOTAL = 1_000;
 
 /** Starts every server on loopback (and trusts the test CA in this process). */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -89,6 +94,7 @@ export class Simulator {
     const messages = new MessageStore();
     const interactions = new Map<string, SimInteraction>();
     const cdn = new Cdn(() => this.rest.origin);
+    const sharding = { ...DEFAULT_SHARDING, ...options.sharding };
     this.rest = new RestServer({
       world: this.world,
       clock: this.clock,
@@ -98,6 +104,15 @@ export class Simulator {
       interactions,
       log: this.log,
       gatewayURL: () => this.gateway.url,
+      gatewayBot: () => ({
+        shards: sharding.recommendedShards,
+        session_start_limit: {
+          total: SESSION_START_TOTAL,
+          remaining: SESSION_START_TOTAL - this.gateway.sessionStarts,
+          reset_after: 14_400_000,
+          max_concurrency: sharding.maxConcurrency,
+        },
+      }),
       onMessage: (kind, message) => void this.echoMessage(kind, message),
     });
     this.gateway = new GatewayServer({
@@ -105,6 +120,7 @@ export class Simulator {
       token: this.botToken,
       log: this.log,
       heartbeatMs: options.heartbeatMs?.gateway ?? GATEWAY_HEARTBEAT_MS,
+      sharding,
       onVoiceStateUpdate: (session, request) => void this.botVoiceState(session, request),
     });
     this.udp = new VoiceUdp(this.log);
@@ -243,9 +259,14 @@ export class Simulator {
     await this.voice.disconnect(this.world.guild(guild).id, code);
   }
 
-  /** Closes the bot's gateway WebSocket (4000 and 1006 are resumable). */
-  async disconnectGateway(code = 4000): Promise<void> {
-    await this.gateway.disconnect(code);
+  /** Closes the bot's gateway WebSocket (of one shard; default the newest session). 4000 and 1006 are resumable. */
+  async disconnectGateway(code = 4000, shard?: number): Promise<void> {
+    await this.gateway.disconnect(code, shard);
+  }
+
+  /** The shard that owns a guild (by name or id) when the bot runs `shardCount` shards. */
+  shardOf(guild: string, shardCount: number): number {
+    return shardOf(this.world.guild(guild).id, shardCount);
   }
 
   /** Moves the simulator's clock forward (expires interaction windows without sleeping). */

@@ -152,7 +152,7 @@ export class SimUser {
         ]
       : (message.attachments ?? []).map((file) => cdn.upload(channel.id, file));
     const id = snowflake();
-    const intents = gateway.current?.intents ?? 0;
+    const intents = gateway.sessionFor(this.guild.id)?.intents ?? 0;
     // Discord blanks content, attachments and embeds unless the bot has MESSAGE_CONTENT or is mentioned.
     const visible = (intents & INTENTS.messageContent) !== 0 || mentionIds.includes(world.bot.id);
     await gateway.dispatch(

@@ -3,7 +3,7 @@
  * Discord sends for them. Payload builders follow the v10 API objects closely enough for discord.js
  * to cache them; ids are real-looking snowflakes.
  */
-import { snowflake } from './ids.ts';
+import { guildSnowflake, snowflake } from './ids.ts';
 
 /** A guild the scenario wants: channel names and the (non-bot) users in it. */
 export interface GuildSpec {
@@ -90,7 +90,7 @@ export class World {
   }
 
   private addGuild(spec: GuildSpec): void {
-    const id = snowflake();
+    const id = guildSnowflake(this.guilds.length);
     const joined = new Date().toISOString();
     const members = new Map<string, string>([[this.bot.id, joined]]);
     for (const name of spec.users ?? []) members.set((this.findUser(name) ?? this.addUser(name, false)).id, joined);
