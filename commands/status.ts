@@ -34,6 +34,9 @@ export const status: SlashCommand = {
       { name: 'Transcript', value: settings.transcript.enabled ? 'on' : 'off', inline: true },
       { name: 'Reply latency (end of speech to voice, last turns)', value: latency.length > 0 ? latency.join(', ') : 'no turns yet' },
     );
+    // Operators reading a report from a sharded bot need to know which process served this server.
+    if (interaction.client.shard)
+      embed.addFields({ name: 'Shard', value: `${interaction.guild?.shardId ?? '?'} of ${interaction.client.shard.count}`, inline: true });
     await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 };

@@ -1,13 +1,46 @@
-/** `npm start`: load settings, open the store, log in, serve until SIGINT / SIGTERM. */
+/**
+ * `npm start`: load settings, open the store, log in, serve until SIGINT / SIGTERM. With SHARD_COUNT set
+ * this process supervises one bot process per shard instead (src/sharding), each of which runs this file.
+ */
 import { createBot } from './bot.ts';
 import { EXIT_CONFIG, loadConfigOrExit } from './config/load.ts';
-import { BotError } from './errors.ts';
+import { BotError, ConfigError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { createSpeechDetector } from './receive/detector.ts';
+import { resolveShardPlan } from './sharding/shardPlan.ts';
+import { ShardSupervisor } from './sharding/ShardSupervisor.ts';
 import { StoreError } from './store/StoreError.ts';
 
 const config = loadConfigOrExit({ discord: true, omni: true }, 'start the bot');
-const log = createLogger(config.logLevel);
+// discord.js's ShardingManager starts each shard process with SHARDING_MANAGER and SHARDS in its environment.
+const shardId = process.env.SHARDING_MANAGER ? Number(process.env.SHARDS) : undefined;
+const log = shardId === undefined ? createLogger(config.logLevel) : createLogger(config.logLevel).child({ shard: shardId });
+if (config.sharding && shardId === undefined) await superviseShards();
+
+/** The supervisor's whole life: plan the shards, start them, stop them on a signal. */
+async function superviseShards(): Promise<never> {
+  const discord = config.discord!;
+  let supervisor: ShardSupervisor;
+  try {
+    const plan = await resolveShardPlan(config.sharding!, discord);
+    supervisor = new ShardSupervisor(plan, discord.token, log);
+  } catch (error) {
+    const reason = error instanceof BotError ? (error instanceof ConfigError ? error.problems.join(' ') : error.userMessage) : (error as Error).message;
+    process.stderr.write(`Cannot start the shards: ${reason}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  const stop = async (signal: string): Promise<void> => {
+    log.info({ signal }, 'shutting down every shard');
+    await supervisor.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  await supervisor.start();
+  // Serve until a signal: the shard processes do the work.
+  return new Promise<never>(() => {});
+}
+
 const bot = createBot({ ...config, discord: config.discord!, omni: config.omni! }, log, createSpeechDetector);
 
 // One bad event must never take the bot down for every other server.

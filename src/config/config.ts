@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_MODEL_ID, MODELS, findModel, findVoice, type OmniModel } from '../omni/catalogue.ts';
+import { parseShardIds, type ShardSettings } from '../sharding/shardPlan.ts';
 
 /** DashScope's OpenAI-compatible endpoints per region; keys only work in the region that issued them. */
 export const REGION_BASE_URLS = {
@@ -58,6 +59,8 @@ export interface Config {
   readonly voice: VoiceSettings;
   readonly logLevel: LogLevel;
   readonly dataDir: string;
+  /** Gateway sharding across processes; undefined = one process, no shards (the default). */
+  readonly sharding: ShardSettings | undefined;
 }
 
 /** Which groups of settings the caller cannot run without. */
@@ -124,6 +127,19 @@ const envSchema = z.object({
   DECRYPTION_FAILURE_TOLERANCE: integer('DECRYPTION_FAILURE_TOLERANCE', 36, 1, 10_000, 'packets'),
   DAILY_TOKEN_CAP: integer('DAILY_TOKEN_CAP', 200_000, 0, 1_000_000_000, 'tokens'),
   USER_COOLDOWN_SECONDS: integer('USER_COOLDOWN_SECONDS', 0, 0, 3600, 'seconds'),
+  SHARD_COUNT: optionalText.transform((value, ctx) => {
+    if (value === undefined || value === 'auto') return value;
+    const count = Number(value);
+    if (Number.isInteger(count) && count >= 1 && count <= 100_000) return count;
+    ctx.addIssue({ code: 'custom', message: 'SHARD_COUNT must be "auto" (Discord\'s recommendation) or a whole number of shards (1 or more).' });
+    return undefined;
+  }),
+  SHARD_IDS: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const ids = parseShardIds(value);
+    if (!ids) ctx.addIssue({ code: 'custom', message: 'SHARD_IDS must list shard ids and ranges, such as "0-3" or "0,2,4-5".' });
+    return ids;
+  }),
 });
 
 /** Reads and validates settings; throws one ConfigError listing every problem. */
@@ -144,6 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
   if (model && !voice) {
     problems.push(`DEFAULT_VOICE "${voiceName}" is not a voice of ${model.id}. Use one of: ${model.voices.map((v) => v.name).join(', ')}.`);
   }
+  if (parsed.success && parsed.data.SHARD_IDS && !parsed.data.SHARD_COUNT)
+    problems.push('SHARD_IDS needs SHARD_COUNT (the total number of shards across all machines, or "auto").');
   if (problems.length > 0 || !parsed.success || !model || !voice) throw new ConfigError(problems);
   const vars = parsed.data;
 
@@ -177,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
     }),
     logLevel: vars.LOG_LEVEL ?? 'info',
     dataDir: vars.DATA_DIR ?? './data',
+    sharding: vars.SHARD_COUNT === undefined ? undefined : Object.freeze({ count: vars.SHARD_COUNT, ids: vars.SHARD_IDS }),
   });
 }
 
