@@ -3,7 +3,7 @@ import { DiscordjsErrorCodes, Events, type Client, type RESTPostAPIChatInputAppl
 import { commands as allCommands } from '../commands/index.ts';
 import type { Config, DiscordSettings, OmniSettings } from './config/config.ts';
 import { replyPrivately, type BotServices, type SlashCommand } from './discord/command.ts';
-import { shapeProblem, shapeRefusal } from './discord/interactionShape.ts';
+import { shapeProblem, shapeRefusal, unknownCommandProblem } from './discord/interactionShape.ts';
 import { createDiscordClient } from './discord/createClient.ts';
 import { registerCommands } from './discord/registerCommands.ts';
 import { VoiceManager } from './discord/voice/VoiceManager.ts';
@@ -43,14 +43,15 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
     const context = { command: interaction.commandName, guild: interaction.guildId };
     const refuse = (message: string): Promise<void> =>
       replyPrivately(interaction, message).catch((replyError: unknown) => log.warn({ err: replyError, ...context }, 'could not report a command error'));
-    const known = byName.get(interaction.commandName);
     // A client with a stale copy of the commands can send what the bot no longer has: refuse it before any handler runs.
-    const problem = known ? shapeProblem(known.definition, interaction.options.data) : `there is no /${interaction.commandName.slice(0, 32)} any more`;
-    if (!known || problem) {
+    const refuseShape = (problem: string): Promise<void> => {
       log.info({ ...context, problem }, 'command refused: does not match its definition');
-      await refuse(shapeRefusal(problem ?? 'unknown command'));
-      return;
-    }
+      return refuse(shapeRefusal(problem));
+    };
+    const known = byName.get(interaction.commandName);
+    if (!known) return refuseShape(unknownCommandProblem(interaction.commandName));
+    const problem = shapeProblem(known.definition, interaction.options.data);
+    if (problem !== undefined) return refuseShape(problem);
     const started = performance.now();
     try {
       await known.command.execute(interaction, services);

@@ -15,6 +15,11 @@ export function shapeRefusal(problem: string): string {
   return `That doesn't match my commands (${problem}). Discord may be showing you an old version of them: reload Discord (Ctrl+R) and try again.`;
 }
 
+/** The problem with a command the bot does not have (any more). */
+export function unknownCommandProblem(name: string): string {
+  return `there is no /${clip(name)} any more`;
+}
+
 /** Why `given` does not fit `definition` (short, for the person), or undefined when it fits. */
 export function shapeProblem(definition: RESTPostAPIChatInputApplicationCommandsJSONBody, given: readonly CommandInteractionOption[]): string | undefined {
   return levelProblem(`/${definition.name}`, definition.options ?? [], given);
