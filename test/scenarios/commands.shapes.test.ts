@@ -1,12 +1,13 @@
 // Every command, sent every shape a stale or hand-made client can send (unknown subcommand, unknown option,
 // wrong option type, missing required option, value outside the choices or range), is refused with a short
 // message only the caller sees, before its handler runs: no stored data changes, the bot stays in its voice
-// channel, the model is never asked. Also: /join answers privately, and a /describe refusal after the public
-// "thinking…" is taken back and said privately.
+// channel, the model is never asked. Also: /join answers privately, and a /describe or /ask refusal after the
+// public "thinking…" is taken back and said privately.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, test } from 'node:test';
+import { commands } from '../../commands/index.ts';
 import type { SimInteraction } from '../sim/interactions.ts';
 import { FLAG_EPHEMERAL, type BotMessage } from '../sim/messages.ts';
 import type { CommandRecord } from '../sim/rest.ts';
@@ -174,7 +175,7 @@ test('every command refuses every wrong shape privately and changes nothing', as
   assert.ok(botChannel);
 
   const registered = sim.rest.commands.get(sim.guild().id) ?? sim.rest.commands.get('global') ?? [];
-  assert.equal(registered.length, 13);
+  assert.deepEqual(registered.map((c) => c.name).sort(), commands.map((c) => c.name).sort(), 'every command is registered and tried');
   const shapes = [...registered.flatMap(wrongShapes), { label: 'a command the bot does not have', command: 'delete-everything', options: [] }];
   for (const shape of shapes) {
     const interaction = await alice.slashRaw(shape.command, shape.options);
@@ -194,19 +195,22 @@ test('every command refuses every wrong shape privately and changes nothing', as
   assert.match((await listen.privateAnswer()).content, /"mode" must be one of: everyone, only-me, addressed/);
 });
 
-test('a /describe refusal takes back the public "thinking…" and is said privately', async () => {
+test('a /describe or /ask refusal takes back the public "thinking…" and is said privately', async () => {
   const { sim, fake } = world;
   const requests = fake.requests.length;
-  const interaction = await sim
-    .user('alice')
-    .slash('describe', { file: { name: 'notes.png', data: new TextEncoder().encode('just some text, not a picture\n') } });
-  const answer = await interaction.privateAnswer(15_000);
-  assert.ok(answer.content.length > 0);
-  assert.equal(interaction.original, undefined, 'the public placeholder is gone');
-  assert.deepEqual(
-    interaction.events.map((event) => event.kind),
-    ['defer', 'delete', 'followUp'],
-  );
-  nothingPublic(interaction);
+  const notAPicture = { name: 'notes.png', data: new TextEncoder().encode('just some text, not a picture\n') };
+  for (const interaction of [
+    await sim.user('alice').slash('describe', { file: notAPicture }),
+    await sim.user('alice').slash('ask', { question: 'What is this?', image: notAPicture }),
+  ]) {
+    const answer = await interaction.privateAnswer(15_000);
+    assert.ok(answer.content.length > 0);
+    assert.equal(interaction.original, undefined, 'the public placeholder is gone');
+    assert.deepEqual(
+      interaction.events.map((event) => event.kind),
+      ['defer', 'delete', 'followUp'],
+    );
+    nothingPublic(interaction);
+  }
   assert.equal(fake.requests.length, requests);
 });
