@@ -1,6 +1,7 @@
 /** `/describe-channel <on | off> [channel]`: describe every file posted in a channel, without a mention (Manage Server). */
 import { ChannelType, SlashCommandBuilder } from 'discord.js';
-import { replyPrivately, requireGuild, requireManageGuild, type SlashCommand } from '../src/discord/command.ts';
+import { choiceOf, replyPrivately, requireGuild, requireManageGuild, type SlashCommand } from '../src/discord/command.ts';
+import { ON_OFF, plainChoices } from '../src/vocabulary.ts';
 import { InvalidInputError } from '../src/errors.ts';
 import { MAX_DESCRIBE_CHANNELS } from '../src/store/describeChannels.ts';
 
@@ -12,7 +13,11 @@ export const describeChannel: SlashCommand = {
       .setDescription('Describe every image, video or audio file posted in a channel, without a mention')
       .setDMPermission(false)
       .addStringOption((option) =>
-        option.setName('state').setDescription('on or off').setRequired(true).addChoices({ name: 'on', value: 'on' }, { name: 'off', value: 'off' }),
+        option
+          .setName('state')
+          .setDescription('on or off')
+          .setRequired(true)
+          .addChoices(...plainChoices(ON_OFF)),
       )
       .addChannelOption((option) =>
         option.setName('channel').setDescription('The channel (default: this one)').addChannelTypes(ChannelType.GuildText, ChannelType.GuildVoice),
@@ -21,7 +26,7 @@ export const describeChannel: SlashCommand = {
   async execute(interaction, { store, config }) {
     const guildId = requireGuild(interaction);
     requireManageGuild(interaction, 'describe channels');
-    const on = interaction.options.getString('state', true) === 'on';
+    const on = choiceOf(interaction, 'state', ON_OFF) === 'on';
     // Without the intent Discord blanks the files of messages that do not mention the bot.
     if (on && !config.discord?.messageContent) {
       throw new InvalidInputError(

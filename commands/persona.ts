@@ -1,6 +1,7 @@
 /** `/persona set | show | clear`: the server's instructions for how the bot talks (Manage Server to change). */
 import { SlashCommandBuilder } from 'discord.js';
-import { replyPrivately, requireGuild, requireManageGuild, type SlashCommand } from '../src/discord/command.ts';
+import { replyPrivately, requireGuild, requireManageGuild, subcommandOf, type SlashCommand } from '../src/discord/command.ts';
+import { InvalidInputError } from '../src/errors.ts';
 import { PERSONA_MAX_LENGTH } from '../src/store/limits.ts';
 
 export const persona: SlashCommand = {
@@ -23,14 +24,25 @@ export const persona: SlashCommand = {
       .toJSON(),
   async execute(interaction, { store }) {
     const guildId = requireGuild(interaction);
-    const sub = interaction.options.getSubcommand();
-    if (sub === 'show') {
-      const current = store.settings.getGuildSettings(guildId).persona;
-      return replyPrivately(interaction, current ? `Persona: ${current}` : 'No persona is set; I talk as myself.');
+    const sub = subcommandOf(interaction, ['set', 'show', 'clear']);
+    switch (sub) {
+      case 'show': {
+        const current = store.settings.getGuildSettings(guildId).persona;
+        return replyPrivately(interaction, current ? `Persona: ${current}` : 'No persona is set; I talk as myself.');
+      }
+      case 'set': {
+        requireManageGuild(interaction, 'the persona');
+        const text = interaction.options.getString('text', true).trim();
+        if (!text) throw new InvalidInputError('The persona is empty; /persona clear removes it.');
+        store.settings.updateGuildSettings(guildId, { persona: text });
+        return replyPrivately(interaction, 'Persona saved. It applies from the next reply.');
+      }
+      case 'clear':
+        requireManageGuild(interaction, 'the persona');
+        store.settings.updateGuildSettings(guildId, { persona: null });
+        return replyPrivately(interaction, 'Persona cleared.');
+      default:
+        return sub satisfies never;
     }
-    requireManageGuild(interaction, 'the persona');
-    const text = sub === 'set' ? interaction.options.getString('text', true).trim() : null;
-    store.settings.updateGuildSettings(guildId, { persona: text || null });
-    await replyPrivately(interaction, text ? 'Persona saved. It applies from the next reply.' : 'Persona cleared.');
   },
 };

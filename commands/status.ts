@@ -2,8 +2,7 @@
 import { EmbedBuilder, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { requireGuild, type SlashCommand } from '../src/discord/command.ts';
 import { findVoice } from '../src/omni/catalogue.ts';
-
-const MODE_LABELS = { everyone: 'everyone', 'only-me': 'one person', addressed: 'only when addressed by name' } as const;
+import { LISTEN_MODE_WORDS, VOICE_SOURCE_WORDS } from '../src/vocabulary.ts';
 
 export const status: SlashCommand = {
   name: 'status',
@@ -17,7 +16,7 @@ export const status: SlashCommand = {
     const latency = timings
       .map((t) => (t.toPlaybackMs === undefined ? undefined : `${Math.round(t.toPlaybackMs)} ms`))
       .filter((text): text is string => text !== undefined);
-    const listen = settings.listen.mode === 'only-me' ? `only <@${settings.listen.userId}>` : MODE_LABELS[settings.listen.mode];
+    const listen = settings.listen.mode === 'only-me' ? `only <@${settings.listen.userId}>` : LISTEN_MODE_WORDS[settings.listen.mode].whom;
     const embed = new EmbedBuilder().setTitle('Voice status').addFields(
       {
         name: 'Channel',
@@ -27,7 +26,7 @@ export const status: SlashCommand = {
       { name: 'Listening to', value: listen, inline: true },
       {
         name: 'Your voice',
-        value: `${yourVoice.voice} (${yourVoice.source === 'user' ? 'yours' : yourVoice.source === 'guild' ? 'server default' : 'bot default'})`,
+        value: `${yourVoice.voice} (${VOICE_SOURCE_WORDS[yourVoice.source]})`,
         inline: true,
       },
       { name: 'Queue', value: conversation ? `${conversation.session.queue.length} waiting` : '-', inline: true },

@@ -1,6 +1,7 @@
 /** `/transcript <on | off>`: post each spoken reply as text in the voice channel's chat. */
 import { SlashCommandBuilder } from 'discord.js';
-import { replyPrivately, requireGuild, requireListenerOrManager, type SlashCommand } from '../src/discord/command.ts';
+import { choiceOf, replyPrivately, requireGuild, requireListenerOrManager, type SlashCommand } from '../src/discord/command.ts';
+import { ON_OFF, plainChoices } from '../src/vocabulary.ts';
 
 export const transcript: SlashCommand = {
   name: 'transcript',
@@ -10,13 +11,17 @@ export const transcript: SlashCommand = {
       .setDescription("Post each spoken reply as text, for members who can't listen")
       .setDMPermission(false)
       .addStringOption((option) =>
-        option.setName('state').setDescription('on or off').setRequired(true).addChoices({ name: 'on', value: 'on' }, { name: 'off', value: 'off' }),
+        option
+          .setName('state')
+          .setDescription('on or off')
+          .setRequired(true)
+          .addChoices(...plainChoices(ON_OFF)),
       )
       .toJSON(),
   async execute(interaction, services) {
     const guildId = requireGuild(interaction);
     requireListenerOrManager(interaction, services, 'transcripts');
-    const enabled = interaction.options.getString('state', true) === 'on';
+    const enabled = choiceOf(interaction, 'state', ON_OFF) === 'on';
     services.store.settings.updateGuildSettings(guildId, { transcript: { enabled } });
     await replyPrivately(interaction, enabled ? "Transcripts on: I'll post what I say in the voice channel's chat." : 'Transcripts off.');
   },

@@ -1,7 +1,8 @@
 /** `/usage [scope]`: tokens used by modality, today and over 30 days, for you or the whole server. */
 import { EmbedBuilder, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { requireManageGuild, type SlashCommand } from '../src/discord/command.ts';
+import { optionalChoiceOf, requireManageGuild, type SlashCommand } from '../src/discord/command.ts';
 import type { UsageTotals } from '../src/store/usage.ts';
+import { plainChoices, SCOPES } from '../src/vocabulary.ts';
 
 function describe(totals: UsageTotals): string {
   const { input, output } = totals;
@@ -23,11 +24,11 @@ export const usage: SlashCommand = {
         option
           .setName('scope')
           .setDescription('You (default) or the whole server (Manage Server)')
-          .addChoices({ name: 'me', value: 'me' }, { name: 'server', value: 'server' }),
+          .addChoices(...plainChoices(SCOPES)),
       )
       .toJSON(),
   async execute(interaction, { store }) {
-    const serverWide = interaction.options.getString('scope') === 'server';
+    const serverWide = optionalChoiceOf(interaction, 'scope', SCOPES) === 'server';
     if (serverWide) requireManageGuild(interaction, 'server usage');
     const guildId = interaction.guildId;
     const who = serverWide ? { guildId } : { userId: interaction.user.id, ...(guildId ? { guildId } : {}) };

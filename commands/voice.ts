@@ -1,8 +1,9 @@
 /** `/voice set | list | preview`: choose the voice the bot answers in (per person, or the server's default). */
 import { EmbedBuilder, MessageFlags, SlashCommandBuilder, type APIApplicationCommandOptionChoice } from 'discord.js';
-import { replyPrivately, requireGuild, requireManageGuild, type SlashCommand } from '../src/discord/command.ts';
+import { optionalChoiceOf, replyPrivately, requireGuild, requireManageGuild, subcommandOf, type SlashCommand } from '../src/discord/command.ts';
 import { InvalidInputError } from '../src/errors.ts';
-import { findVoice, type OmniModel } from '../src/omni/catalogue.ts';
+import { findVoice, type OmniModel, type Voice } from '../src/omni/catalogue.ts';
+import { plainChoices, SCOPES } from '../src/vocabulary.ts';
 
 /** Discord allows at most 25 choices per option; every model in the catalogue fits. */
 function voiceChoices(model: OmniModel): APIApplicationCommandOptionChoice<string>[] {
@@ -37,7 +38,7 @@ export const voice: SlashCommand = {
             option
               .setName('scope')
               .setDescription('Just you (default) or the whole server (Manage Server)')
-              .addChoices({ name: 'me', value: 'me' }, { name: 'server', value: 'server' }),
+              .addChoices(...plainChoices(SCOPES)),
           ),
       )
       .addSubcommand((sub) => sub.setName('list').setDescription('Show every voice with a short description'))
@@ -55,28 +56,36 @@ export const voice: SlashCommand = {
       )
       .toJSON(),
   async execute(interaction, { model, store, voice: voices }) {
-    const sub = interaction.options.getSubcommand();
-    if (sub === 'list') {
-      await interaction.reply({ embeds: [voiceListEmbed(model)], flags: MessageFlags.Ephemeral });
-      return;
+    const chosenVoice = (): Voice => {
+      const chosen = findVoice(model, interaction.options.getString('voice', true));
+      if (!chosen) throw new InvalidInputError(`That is not a voice of ${model.id}; /voice list shows them.`);
+      return chosen;
+    };
+    const sub = subcommandOf(interaction, ['set', 'list', 'preview']);
+    switch (sub) {
+      case 'list':
+        await interaction.reply({ embeds: [voiceListEmbed(model)], flags: MessageFlags.Ephemeral });
+        return;
+      case 'preview': {
+        const chosen = chosenVoice();
+        const guildId = requireGuild(interaction);
+        await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+        await voices.preview(guildId, chosen.name, interaction.user.id);
+        return replyPrivately(interaction, `That was ${chosen.label}. /voice set picks it.`);
+      }
+      case 'set': {
+        const chosen = chosenVoice();
+        if (optionalChoiceOf(interaction, 'scope', SCOPES) === 'server') {
+          const guildId = requireGuild(interaction);
+          requireManageGuild(interaction, "the server's voice");
+          store.settings.updateGuildSettings(guildId, { voice: chosen.name });
+          return replyPrivately(interaction, `The server's default voice is now ${chosen.label}. People who picked their own keep it.`);
+        }
+        store.settings.setUserVoice(interaction.user.id, chosen.name);
+        return replyPrivately(interaction, `I'll answer you in ${chosen.label} from now on.`);
+      }
+      default:
+        return sub satisfies never;
     }
-    const chosen = findVoice(model, interaction.options.getString('voice', true));
-    if (!chosen) throw new InvalidInputError(`That is not a voice of ${model.id}; /voice list shows them.`);
-    if (sub === 'preview') {
-      const guildId = requireGuild(interaction);
-      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-      await voices.preview(guildId, chosen.name, interaction.user.id);
-      await replyPrivately(interaction, `That was ${chosen.label}. /voice set picks it.`);
-      return;
-    }
-    if (interaction.options.getString('scope') === 'server') {
-      const guildId = requireGuild(interaction);
-      requireManageGuild(interaction, "the server's voice");
-      store.settings.updateGuildSettings(guildId, { voice: chosen.name });
-      await replyPrivately(interaction, `The server's default voice is now ${chosen.label}. People who picked their own keep it.`);
-      return;
-    }
-    store.settings.setUserVoice(interaction.user.id, chosen.name);
-    await replyPrivately(interaction, `I'll answer you in ${chosen.label} from now on.`);
   },
 };

@@ -1,8 +1,9 @@
 /** Wires the Discord client to the bot's services: opens the store, logs in, registers commands, routes interactions. */
-import { DiscordjsErrorCodes, Events, MessageFlags, type ChatInputCommandInteraction, type Client } from 'discord.js';
+import { DiscordjsErrorCodes, Events, type Client, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { commands as allCommands } from '../commands/index.ts';
 import type { Config, DiscordSettings, OmniSettings } from './config/config.ts';
-import type { BotServices, SlashCommand } from './discord/command.ts';
+import { replyPrivately, type BotServices, type SlashCommand } from './discord/command.ts';
+import { shapeProblem, shapeRefusal, unknownCommandProblem } from './discord/interactionShape.ts';
 import { createDiscordClient } from './discord/createClient.ts';
 import { registerCommands } from './discord/registerCommands.ts';
 import { VoiceManager } from './discord/voice/VoiceManager.ts';
@@ -27,32 +28,38 @@ export interface Bot {
 /** Discord refused the token: a settings problem, not a crash. */
 export class InvalidDiscordTokenError extends BotError {}
 
-async function replyWithError(interaction: ChatInputCommandInteraction, message: string): Promise<void> {
-  const payload = { content: message, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } } as const;
-  if (interaction.deferred || interaction.replied) await interaction.editReply({ content: message, allowedMentions: { parse: [] } });
-  else await interaction.reply(payload);
-}
-
 export function createBot(config: BotConfig, log: Logger, createDetector: (config: BotConfig) => SpeechDetector): Bot {
   const client = createDiscordClient(config.discord);
   const omni = new OmniClient({ apiKey: config.omni.apiKey, baseURL: config.omni.baseURL });
-  const byName = new Map<string, SlashCommand>(allCommands.map((command) => [command.name, command]));
+  // Each command with the definition it registers, which is also what every interaction is checked against.
+  const byName = new Map<string, { command: SlashCommand; definition: RESTPostAPIChatInputApplicationCommandsJSONBody }>(
+    allCommands.map((command) => [command.name, { command, definition: command.definition(config.omni.model) }]),
+  );
   let services: BotServices | undefined;
   let store: Store | undefined;
 
   client.on(Events.InteractionCreate, async (interaction) => {
     if (!interaction.isChatInputCommand() || !services) return;
-    const command = byName.get(interaction.commandName);
-    if (!command) return;
+    const context = { command: interaction.commandName, guild: interaction.guildId };
+    const refuse = (message: string): Promise<void> =>
+      replyPrivately(interaction, message).catch((replyError: unknown) => log.warn({ err: replyError, ...context }, 'could not report a command error'));
+    // A client with a stale copy of the commands can send what the bot no longer has: refuse it before any handler runs.
+    const refuseShape = (problem: string): Promise<void> => {
+      log.info({ ...context, problem }, 'command refused: does not match its definition');
+      return refuse(shapeRefusal(problem));
+    };
+    const known = byName.get(interaction.commandName);
+    if (!known) return refuseShape(unknownCommandProblem(interaction.commandName));
+    const problem = shapeProblem(known.definition, interaction.options.data);
+    if (problem !== undefined) return refuseShape(problem);
     const started = performance.now();
     try {
-      await command.execute(interaction, services);
-      log.info({ command: interaction.commandName, guild: interaction.guildId, ms: Math.round(performance.now() - started) }, 'command done');
+      await known.command.execute(interaction, services);
+      log.info({ ...context, ms: Math.round(performance.now() - started) }, 'command done');
     } catch (error) {
       const expected = error instanceof BotError;
-      const userMessage = expected ? error.userMessage : 'Something went wrong with that command. Please try again.';
-      log[expected ? 'info' : 'error']({ err: error, command: interaction.commandName, guild: interaction.guildId }, 'command refused or failed');
-      await replyWithError(interaction, userMessage).catch((replyError: unknown) => log.warn({ err: replyError }, 'could not report a command error'));
+      log[expected ? 'info' : 'error']({ err: error, ...context }, 'command refused or failed');
+      await refuse(expected ? error.userMessage : 'Something went wrong with that command. Please try again.');
     }
   });
   // Attachments come from Discord's CDN, or from the REST origin when one is configured (a proxy or simulator).

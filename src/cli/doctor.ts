@@ -5,6 +5,8 @@
 import { REST, Routes, type APIApplication, type APIUser } from 'discord.js';
 import { generateDependencyReport } from '@discordjs/voice';
 import dotenv from 'dotenv';
+import { accessSync, constants, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { loadConfig, REGION_BASE_URLS, type Config } from '../config/config.ts';
 import { ConfigError, BotError } from '../errors.ts';
 import { opusBackend } from '../audio/opus.ts';
@@ -80,6 +82,29 @@ async function checkDiscord(config: Config): Promise<void> {
   }
 }
 
+/**
+ * The bot keeps its database in DATA_DIR: prove it can write there by creating and removing a file (in the
+ * nearest existing parent when the folder does not exist yet; the bot creates it on start).
+ */
+function checkDataDirectory(dataDir: string): void {
+  const folder = resolve(dataDir);
+  let existing = folder;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    if (!statSync(existing).isDirectory()) throw new Error(`${existing} is a file, not a folder`);
+    const probe = join(existing, `.doctor-write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+    const database = join(folder, 'bot.sqlite');
+    if (existsSync(database)) accessSync(database, constants.R_OK | constants.W_OK);
+    report('ok', 'Data directory', existing === folder ? `${folder} (writable)` : `${folder} (will be created; ${existing} is writable)`);
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'EACCES' || (error as NodeJS.ErrnoException).code === 'EPERM' ? 'permission denied' : (error as Error).message;
+    report('fail', 'Data directory', `cannot write in ${folder} (${reason}): make it a folder this user can write to, or set DATA_DIR`);
+  }
+}
+
 function partialConfig(): Config | undefined {
   try {
     return loadConfig(process.env, { discord: false, omni: false });
@@ -107,7 +132,7 @@ async function main(): Promise<void> {
     config = partialConfig();
   }
   report('ok', 'Secrets', `DISCORD_TOKEN ${secret(process.env.DISCORD_TOKEN)}, DASHSCOPE_API_KEY ${secret(process.env.DASHSCOPE_API_KEY)}`);
-  if (config) report('ok', 'Data directory', config.dataDir);
+  if (config) checkDataDirectory(config.dataDir);
   checkLibraries();
   if (config) {
     await checkModel(config);

@@ -1,9 +1,11 @@
 /**
  * `npm run talk -- --in question.wav [--voice Ethan] [--text "..."] [--image photo.png] [--out reply.wav]`
+ * (the reply goes to out/reply.wav by default: out/ is gitignored, so a run in the repository leaves it clean).
  * One conversational turn through the bot's own request builder, client and audio code, against the real
  * service or any base URL (such as the fake). Prints the reply as it streams, its timings and usage.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/load.ts';
 import { BotError } from '../errors.ts';
@@ -15,7 +17,9 @@ import { MODEL_OUTPUT_SAMPLE_RATE, type OmniUsage } from '../omni/events.ts';
 import { probeImage } from '../media/probeImage.ts';
 import type { Turn } from '../omni/request.ts';
 
-const USAGE = 'Usage: npm run talk -- --in question.wav [--voice NAME] [--text "..."] [--image photo.png] [--out reply.wav] [--text-only]';
+const USAGE = 'Usage: npm run talk -- --in question.wav [--voice NAME] [--text "..."] [--image photo.png] [--out out/reply.wav] [--text-only]';
+/** Where the spoken reply goes unless --out says otherwise: a folder git ignores, not the working directory. */
+const DEFAULT_OUT = join('out', 'reply.wav');
 
 /** The file at `path` as the 16 kHz mono WAV the bot sends for speech. */
 async function speechFromFile(path: string): Promise<{ wav: Uint8Array; seconds: number }> {
@@ -39,7 +43,7 @@ async function main(): Promise<void> {
       voice: { type: 'string' },
       text: { type: 'string' },
       image: { type: 'string' },
-      out: { type: 'string', default: 'reply.wav' },
+      out: { type: 'string', default: DEFAULT_OUT },
       'text-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
 
   const samples = concatSamples(audio);
   if (samples.length > 0) {
+    await mkdir(dirname(values.out), { recursive: true });
     await writeFile(values.out, encodeWav(samples, MODEL_OUTPUT_SAMPLE_RATE, 1));
     process.stderr.write(`wrote ${values.out}: ${(samples.length / MODEL_OUTPUT_SAMPLE_RATE).toFixed(3)} s at ${MODEL_OUTPUT_SAMPLE_RATE} Hz mono\n`);
   }

@@ -35,11 +35,44 @@ export interface SlashCommand {
   execute(interaction: ChatInputCommandInteraction, services: BotServices): Promise<void>;
 }
 
-/** Replies only the caller can see. */
+/**
+ * Replies only the caller can see, whatever was sent before: after a public "thinking…" the placeholder is
+ * removed and the message follows privately; after a public partial answer, the answer stays and this follows.
+ */
 export async function replyPrivately(interaction: ChatInputCommandInteraction, content: string): Promise<void> {
   const payload = { content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } } as const;
-  if (interaction.deferred || interaction.replied) await interaction.editReply({ content, allowedMentions: { parse: [] } });
-  else await interaction.reply(payload);
+  if (!interaction.deferred && !interaction.replied) {
+    await interaction.reply(payload);
+  } else if (interaction.ephemeral) {
+    await interaction.editReply({ content, allowedMentions: { parse: [] } });
+  } else {
+    if (!interaction.replied) await interaction.deleteReply();
+    await interaction.followUp(payload);
+  }
+}
+
+/**
+ * The subcommand the caller chose, as one of `names`. The routing already refused any other (see
+ * interactionShape.ts); this makes each handler's dispatch exhaustive instead of "anything else means X".
+ */
+export function subcommandOf<const T extends string>(interaction: ChatInputCommandInteraction, names: readonly T[]): T {
+  return oneOf(interaction.options.getSubcommand(true), names, 'subcommand');
+}
+
+/** A required string option restricted to `values` (its choices), typed as such. */
+export function choiceOf<const T extends string>(interaction: ChatInputCommandInteraction, option: string, values: readonly T[]): T {
+  return oneOf(interaction.options.getString(option, true), values, option);
+}
+
+/** An optional string option restricted to `values`, or null when not given. */
+export function optionalChoiceOf<const T extends string>(interaction: ChatInputCommandInteraction, option: string, values: readonly T[]): T | null {
+  const value = interaction.options.getString(option);
+  return value === null ? null : oneOf(value, values, option);
+}
+
+function oneOf<T extends string>(value: string, values: readonly T[], what: string): T {
+  if (!(values as readonly string[]).includes(value)) throw new InvalidInputError(`That ${what} is not one I know; reload Discord (Ctrl+R) and try again.`);
+  return value as T;
 }
 
 /** The guild id, or a readable refusal for commands that only make sense in a server. */

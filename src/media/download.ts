@@ -4,6 +4,7 @@
  * transfer. Redirects are followed by hand, and only to allowed hosts, so a link can never lead elsewhere.
  */
 import { InvalidInputError } from '../errors.ts';
+import { megabytes } from '../units.ts';
 
 /** Where Discord serves attachments from. */
 export const DISCORD_CDN_HOSTS: readonly string[] = ['cdn.discordapp.com', 'media.discordapp.net'];
@@ -32,11 +33,6 @@ export function isAllowedUrl(url: URL, allowedHosts: readonly string[]): boolean
   return allowedHosts.some((entry) =>
     entry.includes('://') ? URL.canParse(entry) && new URL(entry).origin === url.origin : url.protocol === 'https:' && url.hostname === entry.toLowerCase(),
   );
-}
-
-function megabytes(bytes: number): string {
-  const value = bytes / (1024 * 1024);
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} MB`;
 }
 
 /** The attachment's bytes; InvalidInputError with one readable sentence when it cannot or may not be fetched. */

@@ -2,6 +2,7 @@
  * What each Qwen-Omni model accepts and offers: voices, limits, token rates. Data, not code, so adding
  * a model is one entry. Figures are from the Qwen-Omni API document (see README, "Models").
  */
+import { MB } from '../units.ts';
 
 /** A voice the model can speak in; `name` is the API value, `label` what people see. */
 export interface Voice {
@@ -54,16 +55,10 @@ export interface OmniModel {
   readonly canThink: boolean;
   /** Whether a system message may be combined with audio output. */
   readonly systemWithAudio: boolean;
-  /** Where the streamed reply text arrives: `delta.content` or `delta.audio.transcript`. */
-  readonly textField: 'content' | 'transcript';
   readonly limits: TokenLimits;
-  /** Limits in thinking mode, for models that think. */
-  readonly thinkingLimits?: TokenLimits & { readonly maxReasoning: number };
   readonly rates: TokenRates;
   readonly media: MediaLimits;
 }
-
-const MB = 1024 * 1024;
 
 const FLASH_LANGUAGES = ['Chinese', 'English', 'French', 'German', 'Russian', 'Italian', 'Spanish', 'Portuguese', 'Japanese', 'Korean', 'Thai'] as const;
 
@@ -153,9 +148,7 @@ function flashModel(id: string): OmniModel {
     defaultVoice: 'Cherry',
     canThink: true,
     systemWithAudio: true,
-    textField: 'content',
     limits: { contextWindow: 65_536, maxInput: 49_152, maxOutput: 16_384 },
-    thinkingLimits: { contextWindow: 65_536, maxInput: 16_384, maxOutput: 16_384, maxReasoning: 32_768 },
     rates: FLASH_RATES,
     media: FLASH_MEDIA,
   };
@@ -172,7 +165,6 @@ export const MODELS: Readonly<Record<string, OmniModel>> = {
     defaultVoice: 'Cherry',
     canThink: false,
     systemWithAudio: false,
-    textField: 'transcript',
     limits: { contextWindow: 32_768, maxInput: 30_720, maxOutput: 2_048 },
     rates: TURBO_RATES,
     media: TURBO_MEDIA,
@@ -184,7 +176,6 @@ export const MODELS: Readonly<Record<string, OmniModel>> = {
     defaultVoice: 'Ethan',
     canThink: false,
     systemWithAudio: false,
-    textField: 'transcript',
     limits: { contextWindow: 32_768, maxInput: 30_720, maxOutput: 2_048 },
     rates: TURBO_RATES,
     media: TURBO_MEDIA,

@@ -38,8 +38,3 @@ export function toDataUrl(bytes: Uint8Array, mime: string): string {
   encodedDataUrls.set(bytes, { mime, url });
   return url;
 }
-
-/** Bytes a base64 data URL of this payload occupies, which is what the 10 MB item limit counts. */
-export function dataUrlBytes(payloadBytes: number, mime: string): number {
-  return `data:${mime};base64,`.length + Math.ceil(payloadBytes / 3) * 4;
-}

@@ -3,14 +3,9 @@
  * instead of an opaque 400 from the service.
  */
 import { InvalidInputError } from '../errors.ts';
+import { megabytes } from '../units.ts';
 import type { OmniModel } from './catalogue.ts';
 import type { ImageInput, MediaInput } from './media.ts';
-
-const MB = 1024 * 1024;
-
-function megabytes(bytes: number): string {
-  return `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`;
-}
 
 function duration(seconds: number): string {
   if (seconds < 180) return `${Math.round(seconds)} s`;

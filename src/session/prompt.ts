@@ -1,7 +1,8 @@
 /** The words around the audio: the system prompt, how a speaker is named, and the silent-reply marker. */
 
-/** Whom the bot answers in a voice channel. */
-export type ListenMode = 'everyone' | 'only-me' | 'addressed';
+import type { ListenMode } from '../vocabulary.ts';
+
+export type { ListenMode };
 
 /** What the model replies, alone, when it was not spoken to in `addressed` mode. */
 export const SILENT_MARKER = '<silent>';

@@ -4,12 +4,12 @@ import { InvalidInputError } from '../errors.ts';
 import type { Connection } from './connection.ts';
 import { COOLDOWN_MAX_SECONDS, PERSONA_MAX_LENGTH, VOICE_MAX_LENGTH } from './limits.ts';
 
-/** Who the bot listens to in a voice channel. */
-export const LISTEN_MODES = ['everyone', 'only-me', 'addressed'] as const;
-export type ListenMode = (typeof LISTEN_MODES)[number];
+import { LISTEN_MODES, type ListenMode } from '../vocabulary.ts';
+
+export { LISTEN_MODES, type ListenMode };
 
 /** The listen mode; "only-me" names the one person the bot listens to. */
-export type ListenSetting = { readonly mode: 'everyone' | 'addressed' } | { readonly mode: 'only-me'; readonly userId: string };
+export type ListenSetting = { readonly mode: Exclude<ListenMode, 'only-me'> } | { readonly mode: 'only-me'; readonly userId: string };
 
 /** Whether to post a transcript, and where (null: the caller's default channel). */
 export interface TranscriptSetting {

@@ -2,7 +2,7 @@
 // invite link; non-zero exit and a readable reason when something is wrong; secrets never printed.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -59,4 +59,28 @@ test('a wrong key and a missing token fail with reasons and a non-zero exit', as
   assert.match(stdout, /\[FAIL\] Qwen-Omni answers: .*DASHSCOPE_API_KEY/);
   assert.match(stdout, /\[FAIL\] Discord token: DISCORD_TOKEN is not set/);
   assert.ok(!stdout.includes('wrong-key'));
+});
+
+test('the data directory is proved writable by a file created and removed, and refused clearly when it is not', async () => {
+  const base = { DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: fake.baseURL, DISCORD_TOKEN: sim.botToken, DISCORD_API_URL: sim.restURL };
+  const dataDir = mkdtempSync(join(tmpdir(), 'omni-doctor-data-'));
+  const writable = await doctor({ ...base, DATA_DIR: dataDir });
+  assert.equal(writable.code, 0, writable.stdout);
+  assert.ok(writable.stdout.includes(`[ok]   Data directory: ${dataDir} (writable)`), writable.stdout);
+  assert.deepEqual(readdirSync(dataDir), [], 'the test file was left behind');
+
+  const notYet = join(dataDir, 'later', 'data');
+  const missing = await doctor({ ...base, DATA_DIR: notYet });
+  assert.equal(missing.code, 0, missing.stdout);
+  assert.match(missing.stdout, /\[ok\] {3}Data directory: .*later\/data \(will be created; .* is writable\)/);
+
+  // A path through a file can never be a folder, whoever runs the check (root ignores permission bits).
+  const file = join(dataDir, 'not-a-folder');
+  writeFileSync(file, 'x');
+  const blocked = await doctor({ ...base, DATA_DIR: join(file, 'data') });
+  assert.equal(blocked.code, 1);
+  assert.match(
+    blocked.stdout,
+    /\[FAIL\] Data directory: cannot write in .*not-a-folder\/data \(.*not-a-folder is a file, not a folder\): make it a folder this user can write to, or set DATA_DIR/,
+  );
 });

@@ -2,7 +2,7 @@
 // WAV is exactly the audio the model sent (duration within 20 ms, same pitch), and timings and usage are printed.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,9 +20,9 @@ before(async () => {
 });
 after(() => fake.close());
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[], cwd = dir): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [TALK, ...args], {
-    cwd: dir,
+    cwd,
     env: { PATH: process.env.PATH ?? '', DASHSCOPE_BASE_URL: fake.baseURL, DASHSCOPE_API_KEY: 'test-key' },
   });
   let stdout = '';
@@ -82,6 +82,18 @@ test('talk with an image sends it in its own message before the spoken question'
   assert.equal(request.audioInputs.length, 1);
   assert.ok(request.images[0]!.messageIndex < request.audioInputs[0]!.messageIndex);
   assert.deepEqual(request.modalities, ['text']);
+});
+
+test('without --out the reply goes to out/reply.wav (gitignored), not the working directory', async () => {
+  fake.script({ text: 'Hello.', audio: { toneHz: 330, seconds: 0.4 } });
+  const cwd = mkdtempSync(join(tmpdir(), 'omni-talk-cwd-'));
+  const { code, stderr } = await run(['--in', writeQuestion()], cwd);
+  assert.equal(code, 0, stderr);
+  assert.ok(!existsSync(join(cwd, 'reply.wav')), 'reply.wav was written into the working directory');
+  const reply = decodeWav(readFileSync(join(cwd, 'out', 'reply.wav')));
+  assert.ok(Math.abs(reply.samples.length / 24_000 - 0.4) <= 0.02, `reply lasts ${reply.samples.length / 24_000} s`);
+  assert.match(stderr, /wrote out[/\\]reply\.wav: 0\.4\d\d s/);
+  assert.match(readFileSync(join(import.meta.dirname, '../../.gitignore'), 'utf8'), /^\/out\/$/m);
 });
 
 test('a missing input file is one clear line, exit 1', async () => {

@@ -1,5 +1,5 @@
 /** Interactions the simulator dispatched, and what the bot answered to each (callbacks, edits, follow-ups). */
-import { FLAG_LOADING } from './messages.ts';
+import { FLAG_EPHEMERAL, FLAG_LOADING } from './messages.ts';
 import type { BotMessage, MessageStore } from './messages.ts';
 import { withTimeout } from './waiters.ts';
 
@@ -82,21 +82,38 @@ export class SimInteraction {
   }
 
   /**
+   * Resolves with the first message only the caller can see: the reply when it is ephemeral (a deferred one once
+   * edited), or an ephemeral follow-up (as after a public "thinking…" that was taken back).
+   */
+  privateAnswer(timeoutMs = 5_000): Promise<BotMessage> {
+    return this.until(() => {
+      const original = this.original;
+      if (original && (original.flags & FLAG_LOADING) === 0 && (original.flags & FLAG_EPHEMERAL) !== 0) return { ...original };
+      const followUp = this.followUps.find((message) => (message.flags & FLAG_EPHEMERAL) !== 0);
+      return followUp ? { ...followUp } : undefined;
+    }, timeoutMs);
+  }
+
+  /**
    * Resolves with a snapshot of the visible reply: the type 4 reply, or a deferred reply once edited.
    * `matching` waits for a later state (e.g. the final edit after "Joining...").
    */
   reply(options: { matching?: (message: BotMessage) => boolean; timeoutMs?: number } = {}): Promise<BotMessage> {
     const { matching = () => true, timeoutMs = 5_000 } = options;
-    const visible = (): BotMessage | undefined => {
+    return this.until(() => {
       const original = this.original;
       return original && (original.flags & FLAG_LOADING) === 0 && matching(original) ? { ...original } : undefined;
-    };
-    const now = visible();
+    }, timeoutMs);
+  }
+
+  /** Resolves with `check()`'s first defined result, checked now and after each thing the bot does. */
+  private until(check: () => BotMessage | undefined, timeoutMs: number): Promise<BotMessage> {
+    const now = check();
     if (now) return Promise.resolve(now);
     let listener: (() => void) | undefined;
     const found = new Promise<BotMessage>((resolve) => {
       listener = () => {
-        const snapshot = visible();
+        const snapshot = check();
         if (snapshot) resolve(snapshot);
       };
       this.listeners.add(listener);

@@ -2,7 +2,8 @@
  * Builds the `data` of an application-command interaction from a registered command, the way the
  * Discord client would: options typed by the command's definition, channels / users resolved by name,
  * attachments uploaded to the CDN. Refuses what a real client cannot send (unregistered command,
- * unknown or missing required option, value outside the choices).
+ * unknown or missing required option, value outside the choices). `rawCommandData` sends what a stale or
+ * hand-made client can: any names, types and values, unchecked.
  */
 import type { Cdn, SimFile } from './cdn.ts';
 import type { CommandRecord } from './rest.ts';
@@ -11,7 +12,19 @@ import type { GuildRecord, World } from './world.ts';
 /** A value a scenario gives for an option: channel / user options take names, attachments take files. */
 export type SlashValue = string | number | boolean | SimFile;
 
-const TYPE = { subcommand: 1, group: 2, string: 3, integer: 4, boolean: 5, user: 6, channel: 7, role: 8, mentionable: 9, number: 10, attachment: 11 } as const;
+export const TYPE = {
+  subcommand: 1,
+  group: 2,
+  string: 3,
+  integer: 4,
+  boolean: 5,
+  user: 6,
+  channel: 7,
+  role: 8,
+  mentionable: 9,
+  number: 10,
+  attachment: 11,
+} as const;
 
 interface OptionDefinition {
   readonly type: number;
@@ -128,4 +141,48 @@ function optionValue(
     default:
       throw new Error(`Option type ${definition.type} (${definition.name}) is not simulated yet`);
   }
+}
+
+/** One option as a raw client sends it: any name, any declared type, any value (or nested options). */
+export interface RawOption {
+  readonly name: string;
+  readonly type: number;
+  readonly value?: SlashValue;
+  readonly options?: readonly RawOption[];
+}
+
+/**
+ * The interaction `data` for `options` exactly as given, against no definition. Values are still made real
+ * where they can be: a channel option naming a channel of the guild becomes its id (resolved), a user option
+ * naming a member likewise, an attachment option with a file is uploaded; anything else goes as it is.
+ */
+export function rawCommandData(
+  world: World,
+  cdn: Cdn,
+  guild: GuildRecord,
+  channelId: string,
+  command: { readonly id: string; readonly name: string; readonly guild_id?: string },
+  options: readonly RawOption[],
+): Record<string, unknown> {
+  const resolved: Resolved = {};
+  const wire = (option: RawOption): Record<string, unknown> => {
+    if (option.options) return { name: option.name, type: option.type, options: option.options.map(wire) };
+    if (option.value === undefined) return { name: option.name, type: option.type };
+    let value: SlashValue = option.value;
+    const resolvable =
+      (option.type === TYPE.channel && typeof value === 'string' && guild.channels.some((c) => c.name === value)) ||
+      (option.type === TYPE.user && typeof value === 'string' && world.findUser(value) !== undefined) ||
+      (option.type === TYPE.attachment && typeof value === 'object');
+    if (resolvable) value = optionValue(world, cdn, guild, channelId, { type: option.type, name: option.name }, value, resolved);
+    return { name: option.name, type: option.type, value: typeof value === 'object' ? '0' : value };
+  };
+  const wired = options.map(wire);
+  return {
+    id: command.id,
+    name: command.name,
+    type: 1,
+    ...(command.guild_id ? { guild_id: command.guild_id } : {}),
+    ...(wired.length ? { options: wired } : {}),
+    ...(Object.keys(resolved).length ? { resolved } : {}),
+  };
 }

@@ -6,8 +6,8 @@ import { randomToken, snowflake } from './ids.ts';
 import { SimInteraction } from './interactions.ts';
 import { FLAG_VOICE_MESSAGE, type MessageStore } from './messages.ts';
 import type { RestServer } from './rest.ts';
-import { commandData } from './slash.ts';
-import type { SlashValue } from './slash.ts';
+import { commandData, rawCommandData } from './slash.ts';
+import type { RawOption, SlashValue } from './slash.ts';
 import { encodeOpusFrames, loadSpeech } from './speech.ts';
 import type { SayOptions } from './speech.ts';
 import type { VoiceServer } from './voice.ts';
@@ -73,16 +73,33 @@ export class SimUser {
    * resolves once INTERACTION_CREATE is sent. Await `.reply()` on the result for the bot's answer.
    */
   async slash(command: string, options: Readonly<Record<string, SlashValue>> = {}, context: { readonly channel?: string } = {}): Promise<SimInteraction> {
-    const { world, rest, cdn, clock, gateway } = this.core;
+    const { world, rest, cdn } = this.core;
     const [name = '', ...path] = command.trim().split(/\s+/);
     const registered = rest.commands.get(this.guild.id)?.find((c) => c.name === name) ?? rest.commands.get('global')?.find((c) => c.name === name);
     if (!registered) throw new Error(`/${name} is not registered (global or in ${this.guild.name}), so a user cannot run it`);
     const channel = this.textChannel(context.channel);
     const data = commandData(world, cdn, this.guild, channel.id, registered, path, options);
+    return this.dispatchCommand([name, ...path].join(' '), data, channel);
+  }
+
+  /**
+   * Sends a slash command exactly as given, unchecked: what a client with a stale copy of the commands (or a
+   * hand-made request) can send. The command need not be registered.
+   */
+  async slashRaw(name: string, options: readonly RawOption[], context: { readonly channel?: string } = {}): Promise<SimInteraction> {
+    const { world, rest, cdn } = this.core;
+    const registered = rest.commands.get(this.guild.id)?.find((c) => c.name === name) ?? rest.commands.get('global')?.find((c) => c.name === name);
+    const channel = this.textChannel(context.channel);
+    const data = rawCommandData(world, cdn, this.guild, channel.id, registered ?? { id: snowflake(), name }, options);
+    return this.dispatchCommand(name, data, channel);
+  }
+
+  private async dispatchCommand(commandName: string, data: Record<string, unknown>, channel: ReturnType<SimUser['textChannel']>): Promise<SimInteraction> {
+    const { world, clock, gateway } = this.core;
     const interaction = new SimInteraction({
       id: snowflake(),
       token: `aW50ZXJhY3Rpb24${randomToken(48)}`,
-      commandName: [name, ...path].join(' '),
+      commandName,
       type: 2,
       userId: this.id,
       guildId: this.guild.id,

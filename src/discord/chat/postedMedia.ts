@@ -4,6 +4,7 @@ import { downloadAttachment } from '../../media/download.ts';
 import { combineFiles, maxAttachmentBytes, prepareFile } from '../../media/prepare.ts';
 import type { MediaInput } from '../../omni/media.ts';
 import type { BotServices } from '../command.ts';
+import { megabytes } from '../../units.ts';
 
 /** What the bot needs of a Discord attachment. */
 export interface PostedAttachment {
@@ -15,10 +16,6 @@ export interface PostedAttachment {
 
 /** A slow CDN should not hold an answer for long (ms). */
 const DOWNLOAD_TIMEOUT_MS = 20_000;
-
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
 
 export async function readPostedMedia(
   attachments: readonly PostedAttachment[],
