@@ -14,6 +14,7 @@ import type { Logger } from './log.ts';
 import { OmniClient } from './omni/client.ts';
 import type { SpeechDetector } from './receive/SpeakerListener.ts';
 import { CostControl } from './session/CostControl.ts';
+import { type ServedMetrics, serveMetrics } from './metrics/serveMetrics.ts';
 import { Store } from './store/Store.ts';
 
 export type BotConfig = Config & { readonly discord: DiscordSettings; readonly omni: OmniSettings };
@@ -23,6 +24,8 @@ export interface Bot {
   /** Opens the store, logs in, and resolves once the bot is ready and its commands are registered. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Port of the metrics endpoint, once started (METRICS_PORT set). */
+  metricsPort(): number | undefined;
 }
 
 /** Discord refused the token: a settings problem, not a crash. */
@@ -37,6 +40,7 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
   );
   let services: BotServices | undefined;
   let store: Store | undefined;
+  let served: ServedMetrics | undefined;
 
   client.on(Events.InteractionCreate, async (interaction) => {
     if (!interaction.isChatInputCommand() || !services) return;
@@ -71,8 +75,10 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
 
   return {
     client,
+    metricsPort: () => served?.port,
     async start() {
       store = Store.open(config.dataDir);
+      if (config.metricsPort !== undefined) served = await serveMetrics(client, config.metricsPort, log);
       const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
       try {
         await client.login(config.discord.token);
@@ -89,12 +95,14 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
       const costs = new CostControl(store, config.voice);
       const voice = new VoiceManager({ client: readyClient, config, omni, store, costs, log, createDetector: () => createDetector(config) });
       services = { config, model: config.omni.model, log, store, omni, costs, voice, attachmentHosts };
+      served?.watch(voice);
       const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: allCommands.length, scope }, 'bot ready');
     },
     async stop() {
       services?.voice.leaveAll();
       await client.destroy();
+      await served?.close();
       store?.close();
     },
   };

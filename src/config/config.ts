@@ -59,6 +59,8 @@ export interface Config {
   readonly voice: VoiceSettings;
   readonly logLevel: LogLevel;
   readonly dataDir: string;
+  /** Port of the /metrics and /healthz endpoint (plus the shard id when sharded); undefined = none. */
+  readonly metricsPort: number | undefined;
   /** Gateway sharding across processes; undefined = one process, no shards (the default). */
   readonly sharding: ShardSettings | undefined;
 }
@@ -127,6 +129,13 @@ const envSchema = z.object({
   DECRYPTION_FAILURE_TOLERANCE: integer('DECRYPTION_FAILURE_TOLERANCE', 36, 1, 10_000, 'packets'),
   DAILY_TOKEN_CAP: integer('DAILY_TOKEN_CAP', 200_000, 0, 1_000_000_000, 'tokens'),
   USER_COOLDOWN_SECONDS: integer('USER_COOLDOWN_SECONDS', 0, 0, 3600, 'seconds'),
+  METRICS_PORT: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const port = Number(value);
+    if (Number.isInteger(port) && port >= 0 && port <= 65_535) return port;
+    ctx.addIssue({ code: 'custom', message: 'METRICS_PORT must be a port number (0 to 65535; 0 picks a free one).' });
+    return undefined;
+  }),
   SHARD_COUNT: optionalText.transform((value, ctx) => {
     if (value === undefined || value === 'auto') return value;
     const count = Number(value);
@@ -195,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
     }),
     logLevel: vars.LOG_LEVEL ?? 'info',
     dataDir: vars.DATA_DIR ?? './data',
+    metricsPort: vars.METRICS_PORT,
     sharding: vars.SHARD_COUNT === undefined ? undefined : Object.freeze({ count: vars.SHARD_COUNT, ids: vars.SHARD_IDS }),
   });
 }

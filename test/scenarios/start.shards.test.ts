@@ -90,7 +90,7 @@ test('two shard processes serve their own guilds, a dead one comes back, SIGTERM
   assert.equal(sim.shardOf('Shard One', 2), 1);
   await printed(/"all shards ready"/, 'both shards to be ready');
   // Each shard process registers the commands after its client is ready.
-  await printed(/"bot ready"[^]*"bot ready"/, 'both shard processes to have registered their commands');
+  await printed(/"bot ready"[\s\S]*"bot ready"/, 'both shard processes to have registered their commands');
   assert.deepEqual(sim.gateway.sessions.map((s) => s.shard).sort(), [
     [0, 2],
     [1, 2],

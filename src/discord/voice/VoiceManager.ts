@@ -40,6 +40,7 @@ export class VoiceManager {
   readonly #options: VoiceManagerOptions;
   readonly #conversations = new Map<string, GuildConversation>();
   readonly #joining = new Set<string>();
+  readonly #sessionWatchers: Array<(guildId: string, session: VoiceSession) => void> = [];
 
   constructor(options: VoiceManagerOptions) {
     this.#options = options;
@@ -48,6 +49,16 @@ export class VoiceManager {
 
   get(guildId: string): GuildConversation | undefined {
     return this.#conversations.get(guildId);
+  }
+
+  /** Servers where the bot is in a voice channel. */
+  get size(): number {
+    return this.#conversations.size;
+  }
+
+  /** Calls `watcher` with each conversation's session when it starts (metrics, diagnostics). */
+  onSession(watcher: (guildId: string, session: VoiceSession) => void): void {
+    this.#sessionWatchers.push(watcher);
   }
 
   /** Joins `channel` (moving there if the bot is elsewhere in the guild); resolves when it can listen. */
@@ -96,6 +107,7 @@ export class VoiceManager {
         },
       });
       this.#conversations.set(guildId, { voice, session, idleTimer: undefined });
+      for (const watch of this.#sessionWatchers) watch(guildId, session);
       this.#checkOccupancy(channel.guild);
       guildLog.info({ channel: channel.id }, 'joined voice');
       return 'joined';
