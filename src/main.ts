@@ -29,13 +29,17 @@ async function superviseShards(): Promise<never> {
     process.stderr.write(`Cannot start the shards: ${reason}\n`);
     process.exit(EXIT_CONFIG);
   }
+  let stopping = false;
+  // A stop signal can come twice (the process group and the service manager): the second must not kill mid-stop.
   const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'shutting down every shard');
     await supervisor.stop();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   await supervisor.start();
   // Serve until a signal: the shard processes do the work.
   return new Promise<never>(() => {});
@@ -54,8 +58,8 @@ async function shutdown(signal: string): Promise<void> {
   await bot.stop();
   process.exit(0);
 }
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
   await bot.start();
