@@ -91,8 +91,8 @@ export class PacketReorderBuffer<T> {
       out.push(...this.drain());
       this.#restart();
     }
-    const expected = (this.#expected ??= index);
-    if (index < expected) {
+    this.#expected ??= index;
+    if (index < this.#expected) {
       if (this.#skipped.has(index)) this.late++;
       else this.duplicates++;
       return out;
