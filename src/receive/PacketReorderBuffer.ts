@@ -22,7 +22,7 @@ export interface OrderedPacket<T> {
   readonly timestamp: number;
   /** When it arrived (caller's clock). */
   readonly arrivedAtMs: number;
-  /** First packet of a new stream (new SSRC, or the sequence restarted): nothing in between to fill. */
+  /** First packet of a new stream (new SSRC, or the sequence restarted): its timestamp has no relation to the one before. */
   readonly startsStream: boolean;
 }
 

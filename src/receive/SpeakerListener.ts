@@ -2,7 +2,8 @@
  * One speaker's ear: Opus packets in, end-of-turn utterances out. Puts packets back in sending order (a
  * small reorder buffer: late ones are waited for briefly, copies and stragglers dropped, a new SSRC starts a
  * new timeline), decodes them (dropping garbage), turns gaps in the RTP timeline into silence of the right
- * length (Discord sends nothing while a person is quiet, and a lost packet leaves a hole), converts to 16 kHz
+ * length (Discord sends nothing while a person is quiet, and a lost packet leaves a hole; between two streams
+ * the gap is the time between their packets' arrivals), converts to 16 kHz
  * mono and hands the audio to the speech detector. While no packet comes, the detector is told how long it
  * has been quiet rather than fed invented silence: a packet held up by the network or a busy event loop then
  * adds nothing, and the turn still ends as soon as the silence window has passed since the last packet
@@ -36,6 +37,7 @@ export interface SpeakerListenerOptions {
 }
 
 const SAMPLES_PER_MS = DISCORD_SAMPLE_RATE / 1000;
+const FRAME_MS = OPUS_FRAME_SAMPLES / SAMPLES_PER_MS;
 const RTP_TIMESTAMP_RANGE = 2 ** 32;
 const DEFAULT_MAX_GAP_MS = 2_000;
 /**
@@ -56,6 +58,8 @@ export class SpeakerListener {
   /** RTP timestamp of the last packet heard; undefined at the start of a timeline. */
   #lastTimestamp: number | undefined;
   #lastPacketAtMs: number | undefined;
+  /** A new stream began: the gap before its first packet heard is measured by arrival, not by timestamps. */
+  #bridgeByArrival = false;
 
   constructor(options: SpeakerListenerOptions) {
     this.#options = options;
@@ -118,8 +122,8 @@ export class SpeakerListener {
   /** A packet in sending order: decoded, placed after the silence since the last one heard, fed on. */
   #hear(packet: OrderedPacket<Uint8Array>): void {
     if (packet.startsStream) {
-      // A new stream's timestamps start elsewhere: its first packet follows on directly.
       this.#lastTimestamp = undefined;
+      this.#bridgeByArrival = true;
       this.#decoder.restart();
     }
     const pcm = this.#decoder.decode(packet.payload);
@@ -129,7 +133,12 @@ export class SpeakerListener {
       // lost, given up on or dropped.
       const missing = (packet.timestamp - this.#lastTimestamp - OPUS_FRAME_SAMPLES + RTP_TIMESTAMP_RANGE) % RTP_TIMESTAMP_RANGE;
       if (missing < RTP_TIMESTAMP_RANGE / 2) this.#feedSilence(Math.min(missing, this.#maxGapSamples));
+    } else if (this.#bridgeByArrival && this.#lastPacketAtMs !== undefined) {
+      // A new stream's timestamps start elsewhere, so the time since the old one's last packet is the gap.
+      const missingFrames = Math.round((packet.arrivedAtMs - this.#lastPacketAtMs) / FRAME_MS) - 1;
+      this.#feedSilence(Math.min(missingFrames * OPUS_FRAME_SAMPLES, this.#maxGapSamples));
     }
+    this.#bridgeByArrival = false;
     this.#lastTimestamp = packet.timestamp;
     this.#lastPacketAtMs = Math.max(this.#lastPacketAtMs ?? packet.arrivedAtMs, packet.arrivedAtMs);
     this.#feed(pcm);
