@@ -3,11 +3,11 @@
  * small reorder buffer: late ones are waited for briefly, copies and stragglers dropped, a new SSRC starts a
  * new timeline), decodes them (dropping garbage), turns gaps in the RTP timeline into silence of the right
  * length (Discord sends nothing while a person is quiet, and a lost packet leaves a hole; between two streams
- * the gap is the time between their packets' arrivals), converts to 16 kHz
- * mono and hands the audio to the speech detector. While no packet comes, the detector is told how long it
- * has been quiet rather than fed invented silence: a packet held up by the network or a busy event loop then
- * adds nothing, and the turn still ends as soon as the silence window has passed since the last packet
- * arrived. Pure: no Discord, time comes from the caller.
+ * the gap is the time between their packets' arrivals), converts to 16 kHz mono and hands the audio to the
+ * speech detector. While no packet comes, the detector is told how long it has been quiet rather than fed
+ * invented silence: a packet held up by the network or a busy event loop then adds nothing, and the turn
+ * still ends as soon as the silence window has passed since the last packet arrived. Pure: no Discord, time
+ * comes from the caller.
  */
 import { OPUS_FRAME_SAMPLES } from '../audio/opus.ts';
 import { createDiscordToModel, DISCORD_CHANNELS, DISCORD_SAMPLE_RATE, MODEL_INPUT_SAMPLE_RATE, type PcmConverter } from '../audio/pipelines.ts';
