@@ -123,7 +123,7 @@ export async function measureBackend(seconds: number, runs: number): Promise<Bac
   const receivePath = await perSecond(seconds, runs, () => {
     const listener = new SpeakerListener({ detector: createSpeechDetector(DETECTOR_CONFIG), onSpeechStart: () => {}, onUtterance: () => {} });
     const ms = cpuMsOf(() => {
-      for (let k = 0; k < packets.length; k++) listener.onPacket(packets[k]!, k * 960, k * 20);
+      for (let k = 0; k < packets.length; k++) listener.onPacket(packets[k]!, { ssrc: 1, sequence: k & 0xffff, timestamp: k * 960 }, k * 20);
       listener.flush();
     });
     listener.destroy();

@@ -87,7 +87,12 @@ export const run: Section = async ({ smoke, log }) => {
       .filter((piece) => piece.durationMs <= 3_000)
       .map((piece) => ({ piece, packets: opusPackets(piece) }));
     const listeners = SPEAKERS.map((speakerId) => {
-      const state = { rtp: Math.floor(Math.random() * 2 ** 31), listener: undefined as unknown as SpeakerListener };
+      const state = {
+        ssrc: 1 + Math.floor(Math.random() * 2 ** 31),
+        rtp: Math.floor(Math.random() * 2 ** 31),
+        sequence: 0,
+        listener: undefined as unknown as SpeakerListener,
+      };
       state.listener = new SpeakerListener({
         detector: createSpeechDetector(CONFIG),
         onSpeechStart: () => session.onSpeechStart(speakerId),
@@ -119,8 +124,9 @@ export const run: Section = async ({ smoke, log }) => {
       const done = once(session, 'turnDone') as Promise<[TurnOutcome]>;
       for (const packet of packets) {
         now += 20;
-        speaker.listener.onPacket(packet, speaker.rtp, now);
+        speaker.listener.onPacket(packet, { ssrc: speaker.ssrc, sequence: speaker.sequence, timestamp: speaker.rtp }, now);
         speaker.rtp = (speaker.rtp + 960) >>> 0;
+        speaker.sequence = (speaker.sequence + 1) & 0xffff;
       }
       // Quiet: the idle ticks feed silence until the endpointer ends the turn (at most 2 s).
       const asked = session.state.status;

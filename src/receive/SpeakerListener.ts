@@ -1,13 +1,18 @@
 /**
- * One speaker's ear: Opus packets in, end-of-turn utterances out. Decodes each packet, turns gaps in the
- * RTP timeline into silence of the right length (Discord sends nothing while a person is quiet), converts
- * to 16 kHz mono and hands the audio to the speech detector. While no packet comes, the detector is told how
- * long it has been quiet rather than fed invented silence: a packet held up by the network or a busy event
- * loop then adds nothing, and the turn still ends as soon as the silence window has passed since the last
- * packet arrived. Pure: no Discord, time comes from the caller.
+ * One speaker's ear: Opus packets in, end-of-turn utterances out. Puts packets back in sending order (a
+ * small reorder buffer: late ones are waited for briefly, copies and stragglers dropped, a new SSRC starts a
+ * new timeline), decodes them (dropping garbage), turns gaps in the RTP timeline into silence of the right
+ * length (Discord sends nothing while a person is quiet, and a lost packet leaves a hole; between two streams
+ * the gap is the time between their packets' arrivals), converts to 16 kHz mono and hands the audio to the
+ * speech detector. While no packet comes, the detector is told how long it has been quiet rather than fed
+ * invented silence: a packet held up by the network or a busy event loop then adds nothing, and the turn
+ * still ends as soon as the silence window has passed since the last packet arrived. Pure: no Discord, time
+ * comes from the caller.
  */
-import { OpusDecodeError, OpusDecoder, OPUS_FRAME_SAMPLES } from '../audio/opus.ts';
+import { OPUS_FRAME_SAMPLES } from '../audio/opus.ts';
 import { createDiscordToModel, DISCORD_CHANNELS, DISCORD_SAMPLE_RATE, MODEL_INPUT_SAMPLE_RATE, type PcmConverter } from '../audio/pipelines.ts';
+import { type OrderedPacket, PacketReorderBuffer, type RtpPosition } from './PacketReorderBuffer.ts';
+import { SpeakerDecoder } from './SpeakerDecoder.ts';
 
 /** What the listener needs of an endpointer: 16 kHz mono in, speech onsets and finished utterances out. */
 export interface SpeechDetector {
@@ -32,64 +37,79 @@ export interface SpeakerListenerOptions {
 }
 
 const SAMPLES_PER_MS = DISCORD_SAMPLE_RATE / 1000;
+const FRAME_MS = OPUS_FRAME_SAMPLES / SAMPLES_PER_MS;
 const RTP_TIMESTAMP_RANGE = 2 ** 32;
 const DEFAULT_MAX_GAP_MS = 2_000;
+/**
+ * Longest a packet is held for a missing one before it is given up as lost (ms): Wi-Fi delivers packets up
+ * to 40-60 ms late, and the wait counts from the arrival of the packet behind the gap, a frame after the
+ * missing one was due. It delays the end of a turn only when the last packets came with a hole before them.
+ */
+const REORDER_WAIT_MS = 60;
 /** Silence at least this long (48 kHz frames: 100 ms) bypasses the resampler. */
 const LONG_SILENCE_FRAMES = 100 * SAMPLES_PER_MS;
 
 export class SpeakerListener {
   readonly #options: SpeakerListenerOptions;
-  readonly #decoder = new OpusDecoder();
+  readonly #reorder = new PacketReorderBuffer<Uint8Array>({ maxWaitMs: REORDER_WAIT_MS });
+  readonly #decoder = new SpeakerDecoder();
   readonly #converter: PcmConverter = createDiscordToModel();
   readonly #maxGapSamples: number;
+  /** RTP timestamp of the last packet heard; undefined at the start of a timeline. */
   #lastTimestamp: number | undefined;
   #lastPacketAtMs: number | undefined;
-  /** Packets that could not be decoded (skipped, counted for diagnostics). */
-  corruptPackets = 0;
+  /** A new stream began: the gap before its first packet heard is measured by arrival, not by timestamps. */
+  #bridgeByArrival = false;
 
   constructor(options: SpeakerListenerOptions) {
     this.#options = options;
     this.#maxGapSamples = (options.maxGapMs ?? DEFAULT_MAX_GAP_MS) * SAMPLES_PER_MS;
   }
 
-  /** One received packet; `rtpTimestamp` (48 kHz units) places it on the speaker's timeline. */
-  onPacket(opus: Uint8Array, rtpTimestamp: number | undefined, nowMs: number): void {
-    let pcm: Int16Array;
-    try {
-      pcm = this.#decoder.decode(opus);
-    } catch (error) {
-      if (!(error instanceof OpusDecodeError)) throw error;
-      this.corruptPackets++;
-      return;
-    }
-    if (rtpTimestamp !== undefined && this.#lastTimestamp !== undefined) {
-      // Frames missing between the previous packet and this one (wrapping at 2^32): a pause or lost packets.
-      const missing = (rtpTimestamp - this.#lastTimestamp - OPUS_FRAME_SAMPLES + RTP_TIMESTAMP_RANGE) % RTP_TIMESTAMP_RANGE;
-      if (missing < RTP_TIMESTAMP_RANGE / 2) this.#feedSilence(Math.min(missing, this.#maxGapSamples));
-    }
-    this.#lastTimestamp = rtpTimestamp;
-    this.#lastPacketAtMs = nowMs;
-    this.#feed(pcm);
+  /** Packets dropped on the way in, by reason (for diagnostics). */
+  get dropped(): { readonly invalid: number; readonly distrusted: number; readonly late: number; readonly duplicates: number; readonly stale: number } {
+    const { invalid, distrusted } = this.#decoder;
+    const { late, duplicates, stale } = this.#reorder;
+    return { invalid, distrusted, late, duplicates, stale };
   }
 
   /**
-   * When (caller's clock, ms) the open turn ends if no packet comes before then; undefined if no one is
-   * speaking. Quiet counts from the last packet's arrival: its audio ended then, as far as we can tell.
+   * One received packet, arrived at `nowMs`; `position` (its RTP header) places it on the speaker's timeline.
+   * Without one the packet is heard as it comes, with no gaps filled.
+   */
+  onPacket(opus: Uint8Array, position: RtpPosition | undefined, nowMs: number): void {
+    if (position) {
+      for (const packet of this.#reorder.push(opus, position, nowMs)) this.#hear(packet);
+      return;
+    }
+    this.#lastTimestamp = undefined;
+    this.#hear({ payload: opus, timestamp: 0, arrivedAtMs: nowMs, startsStream: false });
+  }
+
+  /**
+   * When (caller's clock, ms) `onIdle` has work if no packet comes before then: the open turn ends, or a
+   * packet held behind a missing one is due. Undefined if no one is speaking and nothing is held. Quiet
+   * counts from the last packet's arrival: its audio ended then, as far as we can tell.
    */
   turnDeadline(): number | undefined {
+    const releaseAt = this.#reorder.nextReleaseAt();
+    if (releaseAt !== undefined) return releaseAt;
     const needed = this.#options.detector.quietNeededMs();
     return needed === undefined || this.#lastPacketAtMs === undefined ? undefined : this.#lastPacketAtMs + needed;
   }
 
-  /** Time passed with no packet: ends the turn if the silence window has passed since the last one arrived. */
+  /** Time passed with no packet: lets out held packets that are due, then ends the turn if the silence window has passed since the last one arrived. */
   onIdle(nowMs: number): void {
-    if (this.#lastPacketAtMs === undefined) return;
+    for (const packet of this.#reorder.release(nowMs)) this.#hear(packet);
+    // Packets still held are audio that follows: the turn cannot have ended yet.
+    if (this.#lastPacketAtMs === undefined || this.#reorder.nextReleaseAt() !== undefined) return;
     const ended = this.#options.detector.idle(nowMs - this.#lastPacketAtMs);
     if (ended) this.#options.onUtterance(ended.samples);
   }
 
   /** The speaker left or the stream ended: whatever was being said is finished now. */
   flush(): void {
+    for (const packet of this.#reorder.drain()) this.#hear(packet);
     this.#detect(this.#converter.flush());
     const last = this.#options.detector.flush();
     if (last) this.#options.onUtterance(last.samples);
@@ -97,6 +117,31 @@ export class SpeakerListener {
 
   destroy(): void {
     this.#decoder.destroy();
+  }
+
+  /** A packet in sending order: decoded, placed after the silence since the last one heard, fed on. */
+  #hear(packet: OrderedPacket<Uint8Array>): void {
+    if (packet.startsStream) {
+      this.#lastTimestamp = undefined;
+      this.#bridgeByArrival = true;
+      this.#decoder.restart();
+    }
+    const pcm = this.#decoder.decode(packet.payload);
+    if (!pcm) return;
+    if (this.#lastTimestamp !== undefined) {
+      // Frames missing between the previous packet heard and this one (wrapping at 2^32): a pause, or packets
+      // lost, given up on or dropped.
+      const missing = (packet.timestamp - this.#lastTimestamp - OPUS_FRAME_SAMPLES + RTP_TIMESTAMP_RANGE) % RTP_TIMESTAMP_RANGE;
+      if (missing < RTP_TIMESTAMP_RANGE / 2) this.#feedSilence(Math.min(missing, this.#maxGapSamples));
+    } else if (this.#bridgeByArrival && this.#lastPacketAtMs !== undefined) {
+      // A new stream's timestamps start elsewhere, so the time since the old one's last packet is the gap.
+      const missingFrames = Math.round((packet.arrivedAtMs - this.#lastPacketAtMs) / FRAME_MS) - 1;
+      this.#feedSilence(Math.min(missingFrames * OPUS_FRAME_SAMPLES, this.#maxGapSamples));
+    }
+    this.#bridgeByArrival = false;
+    this.#lastTimestamp = packet.timestamp;
+    this.#lastPacketAtMs = Math.max(this.#lastPacketAtMs ?? packet.arrivedAtMs, packet.arrivedAtMs);
+    this.#feed(pcm);
   }
 
   #feedSilence(frames48k: number): void {

@@ -1,9 +1,10 @@
 // Pins the speaker's timeline: lost packets and pauses (no packets) become silence of the right length from
 // RTP timestamps, packets held up in delivery add nothing, a turn ends when the silence window has passed since
-// the last packet arrived (not a frame later, and not earlier), and bad packets are skipped.
+// the last packet arrived (not a frame later, and not earlier), and an invalid packet is skipped with the few right after it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OpusEncoder } from '../../src/audio/opus.ts';
+import type { RtpPosition } from '../../src/receive/PacketReorderBuffer.ts';
 import { SpeakerListener, type SpeechDetector } from '../../src/receive/SpeakerListener.ts';
 import { createSpeechDetector } from '../../src/receive/detector.ts';
 import type { BotConfig } from '../../src/bot.ts';
@@ -34,6 +35,11 @@ function packets(count: number): Buffer[] {
   return out;
 }
 
+/** Packet `k` of one stream, its timestamp `timestamp` (48 kHz units). */
+function at(k: number, timestamp = k * 960): RtpPosition {
+  return { ssrc: 1234, sequence: k & 0xffff, timestamp };
+}
+
 function listener(detector: SpeechDetector): SpeakerListener {
   return new SpeakerListener({ detector, onSpeechStart: () => {}, onUtterance: () => {} });
 }
@@ -48,7 +54,7 @@ test('a 10-packet hole in the RTP timeline becomes 200 ms of silence', () => {
       timestamp = (timestamp + 960) >>> 0;
       continue; // lost
     }
-    ear.onPacket(opus[i]!, timestamp, i * 20);
+    ear.onPacket(opus[i]!, at(i, timestamp), i * 20);
     timestamp = (timestamp + 960) >>> 0;
   }
   ear.flush();
@@ -62,7 +68,7 @@ test('packets held up in delivery add no silence: the audio reaches the detector
   const opus = packets(20);
   // A busy event loop (or the network) hands over five packets at a time, 100 ms apart; the clock ticks between.
   for (let now = 0, sent = 0; sent < 20; now += 10) {
-    if (now % 100 === 0) for (let k = 0; k < 5; k++, sent++) ear.onPacket(opus[sent]!, 1000 + sent * 960, now);
+    if (now % 100 === 0) for (let k = 0; k < 5; k++, sent++) ear.onPacket(opus[sent]!, at(sent, 1000 + sent * 960), now);
     else ear.onIdle(now);
   }
   ear.flush();
@@ -87,7 +93,7 @@ function play(piece: SpeechPiece, arrival: (k: number) => number): { utterances:
   let endedAtMs: number | undefined;
   for (let now = 0; now < opus.length * FRAME_MS + 2 * SILENCE_MS; now += 1) {
     while (next < opus.length && arrival(next) <= now) {
-      ear.onPacket(opus[next]!, next * 960, now);
+      ear.onPacket(opus[next]!, at(next), now);
       next++;
     }
     if (now % 10 === 0 || now === ear.turnDeadline()) ear.onIdle(now);
@@ -102,7 +108,7 @@ test('a turn ends when the silence window has passed since the packet with the l
   for (const piece of pieces.slice(0, 6)) {
     const { ear, utterances } = realEar();
     const opus = opusPackets(piece);
-    for (const [k, packet] of opus.entries()) ear.onPacket(packet, k * 960, k * FRAME_MS);
+    for (const [k, packet] of opus.entries()) ear.onPacket(packet, at(k), k * FRAME_MS);
     const deadline = ear.turnDeadline();
     assert.ok(deadline !== undefined, `${piece.name}: no turn open after its packets`);
     ear.onIdle(deadline - 1);
@@ -133,13 +139,18 @@ test('packets bunched by a busy event loop give the same utterance, ended as lat
   }
 });
 
-test('a corrupt packet is skipped and counted; the next ones decode', () => {
+test('an invalid packet is dropped and counted, and so are the next five; then the stream is heard again, its hole as silence', () => {
   const detector = countingDetector();
   const ear = listener(detector);
-  const [good, next] = packets(2);
-  ear.onPacket(good!, 0, 0);
-  ear.onPacket(Buffer.alloc(0), 960, 20);
-  ear.onPacket(next!, 1920, 40);
-  assert.equal(ear.corruptPackets, 1);
-  assert.ok(detector.fed > 0);
+  const opus = packets(8);
+  ear.onPacket(opus[0]!, at(0), 0);
+  ear.onPacket(Buffer.alloc(0), at(1), 20);
+  const fedBefore = detector.fed;
+  for (let k = 2; k < 7; k++) ear.onPacket(opus[k]!, at(k), k * 20);
+  assert.equal(detector.fed, fedBefore, 'packets right after an invalid one are not heard');
+  ear.onPacket(opus[7]!, at(7), 140);
+  assert.ok(detector.fed > fedBefore, 'the sixth sound packet is heard');
+  assert.deepEqual({ invalid: ear.dropped.invalid, distrusted: ear.dropped.distrusted }, { invalid: 1, distrusted: 5 });
+  ear.flush();
+  assert.ok(Math.abs(detector.fed - 8 * 320) <= 2, `fed ${detector.fed} samples for 8 frames`);
 });

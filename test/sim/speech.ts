@@ -10,7 +10,7 @@ export const FRAME_MS = 20;
 /** Interleaved stereo samples in one 20 ms frame. */
 const FRAME_SAMPLES = OPUS_FRAME_SAMPLES * 2;
 
-/** Options for `say()`: simulate network loss and pauses in transmission. */
+/** Options for `say()`: simulate network loss, lateness and copies, pauses in transmission, a client's faults. */
 export interface SayOptions {
   /** Frames (0-based) to drop: sequence and timestamp still advance, as for real loss. */
   readonly loss?: (frame: number) => boolean;
@@ -20,9 +20,20 @@ export interface SayOptions {
   readonly trailingSilence?: boolean;
   /** Frames (0-based) sent with a broken AES-GCM tag, as a decrypt failure would look to the bot. */
   readonly corrupt?: (frame: number) => boolean;
+  /** Extra time (ms) a frame's packet is held up on the way, as Wi-Fi does; the packets behind it are not held up. */
+  readonly delayMs?: (frame: number) => number;
+  /** Frames whose packet arrives twice (the copy right behind it), as a network may deliver. */
+  readonly duplicate?: (frame: number) => boolean;
+  /**
+   * From this frame on the client sends on a new SSRC whose sequence and timestamp start elsewhere (a
+   * reconnect or another device), announced with a Speaking op first.
+   */
+  readonly newSsrcAtFrame?: number;
+  /** Frames whose Opus payload is replaced by bytes that look random (a broken client), the same every run. */
+  readonly garbage?: (frame: number) => boolean;
   /** Called with performance.now() as the first audio packet leaves, to time the bot's reaction. */
   readonly onFirstPacket?: (at: number) => void;
-  /** Called with each frame's index (0-based) and performance.now() as its packet leaves (lost frames are not sent). */
+  /** Called with each frame's index (0-based) and performance.now() as its packet leaves (lost frames are not sent; a held-up one when it goes). */
   readonly onFrameSent?: (frame: number, at: number) => void;
 }
 
@@ -83,4 +94,18 @@ export async function paceFrames(
       pendingPause += Math.round(pause.ms / FRAME_MS);
     }
   }
+}
+
+/** `length` bytes that look random, the same for the same seed (xorshift32): a broken client's "Opus". */
+export function garbageBytes(length: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    bytes[i] = state & 0xff;
+  }
+  return bytes;
 }

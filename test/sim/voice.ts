@@ -11,6 +11,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as heldUpFor } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { BotAudio } from './botAudio.ts';
@@ -19,7 +20,7 @@ import { DAVE_OP, DAVE_PROTOCOL_VERSION, serverFrame } from './dave/opcodes.ts';
 import { randomToken } from './ids.ts';
 import { ADVERTISED_MODES, AES_GCM_RTPSIZE, isOpusRtp, openRtp, sealRtp, SILENCE_FRAME } from './rtp.ts';
 import type { OpenedRtp } from './rtp.ts';
-import { paceFrames } from './speech.ts';
+import { garbageBytes, paceFrames } from './speech.ts';
 import type { SayOptions } from './speech.ts';
 import type { UdpAddress, UdpEndpoint, VoiceUdp } from './udp.ts';
 
@@ -140,41 +141,56 @@ export class VoiceSession implements UdpEndpoint {
   async sendUserAudio(userId: string, frames: readonly Buffer[], options: SayOptions = {}): Promise<void> {
     const to = this.botAddress;
     if (!this.ready || !to) throw new Error(`The bot's voice session in guild ${this.grant.guildId} is not ready`);
-    let peer = this.peers.get(userId);
-    if (!peer) {
-      peer = { ssrc: randomInt(1, 2 ** 31), sequence: randomInt(0, 2 ** 16), timestamp: randomInt(0, 2 ** 32), nonce: randomInt(0, 2 ** 16) };
-      this.peers.set(userId, peer);
-    }
+    let stream = this.peers.get(userId) ?? this.newPeerStream(userId);
     // Without this the receiver cannot map the SSRC to the user and silently drops the audio.
-    await this.send(OP.speaking, { user_id: userId, ssrc: peer.ssrc, speaking: 1 });
-    const { loss = () => false, pauses = [], trailingSilence = true } = options;
+    await this.send(OP.speaking, { user_id: userId, ssrc: stream.ssrc, speaking: 1 });
+    const { loss = () => false, pauses = [], trailingSilence = true, delayMs = () => 0, duplicate = () => false } = options;
     const all = trailingSilence ? [...frames, ...Array<Buffer>(5).fill(SILENCE_FRAME)] : frames;
-    const stream = peer;
     const dave = this.dave;
+    const heldUp: Promise<void>[] = [];
+    const deliver = async (packet: Buffer, frame: number): Promise<void> => {
+      await this.udp.send(packet, to);
+      if (duplicate(frame)) await this.udp.send(packet, to);
+      const at = performance.now();
+      if (frame === 0) options.onFirstPacket?.(at);
+      options.onFrameSent?.(frame, at);
+    };
     // The first frame goes one frame interval after Speaking, as a client's encoder would.
     await paceFrames(
       all.length + 1,
       async (index, pausedFrames) => {
         if (index === 0) return;
         const frame = index - 1;
+        if (frame === options.newSsrcAtFrame) {
+          stream = this.newPeerStream(userId);
+          await this.send(OP.speaking, { user_id: userId, ssrc: stream.ssrc, speaking: 1 });
+        }
         stream.timestamp = (stream.timestamp + pausedFrames * 960) >>> 0;
         if (!loss(frame) || frame >= frames.length) {
           stream.nonce = (stream.nonce + 1) >>> 0;
+          const payload = options.garbage?.(frame) ? garbageBytes(all[frame]!.length, frame + 1) : all[frame]!;
           // The user's client encrypts end to end first (when in a DAVE call), then the transport encrypts.
-          const opus = dave ? dave.encryptFrom(userId, all[frame]!) : all[frame]!;
+          const opus = dave ? dave.encryptFrom(userId, payload) : payload;
           const packet = sealRtp(stream, opus, this.secretKey, stream.nonce);
           // The tag sits just before the 4-byte nonce at the end; flipping a bit there fails authentication.
           if (options.corrupt?.(frame)) packet[packet.length - 5]! ^= 0xff;
-          await this.udp.send(packet, to);
-          const at = performance.now();
-          if (frame === 0) options.onFirstPacket?.(at);
-          options.onFrameSent?.(frame, at);
+          const delay = delayMs(frame);
+          if (delay > 0) heldUp.push(heldUpFor(delay).then(() => deliver(packet, frame)));
+          else await deliver(packet, frame);
         }
         stream.sequence = (stream.sequence + 1) & 0xffff;
         stream.timestamp = (stream.timestamp + 960) >>> 0;
       },
       pauses.map((p) => ({ afterFrame: p.afterFrame + 1, ms: p.ms })),
     );
+    await Promise.all(heldUp);
+  }
+
+  /** A user's client starting an RTP stream: a fresh SSRC, sequence number and timestamp, as real clients pick them. */
+  private newPeerStream(userId: string): PeerStream {
+    const stream = { ssrc: randomInt(1, 2 ** 31), sequence: randomInt(0, 2 ** 16), timestamp: randomInt(0, 2 ** 32), nonce: randomInt(0, 2 ** 16) };
+    this.peers.set(userId, stream);
+    return stream;
   }
 
   /** Tells the bot users joined (op 11) or one left (op 13) its channel. */

@@ -166,6 +166,7 @@ export class GuildVoice implements VoiceOutput {
     const ear = this.#ears.get(userId);
     if (!ear) return;
     this.#ears.delete(userId);
+    this.#tap.forget(userId);
     clearTimeout(ear.turnTimer);
     ear.stream?.destroy();
     if (!this.#gone) ear.listener.flush();
@@ -201,8 +202,7 @@ export class GuildVoice implements VoiceOutput {
     stream.on('data', (opus: Buffer) => {
       // After the receiver's 'message' handler returns, the tap has seen this packet's header too.
       queueMicrotask(() => {
-        const ssrc = this.connection.receiver.ssrcMap.get(userId)?.audioSSRC;
-        ear.listener.onPacket(opus, ssrc === undefined ? undefined : this.#tap.latestTimestamp(ssrc), this.#now());
+        ear.listener.onPacket(opus, this.#tap.positionOf(userId), this.#now());
         this.#watchTurnEnd(ear);
       });
     });
