@@ -26,7 +26,7 @@ export const BAD_FILES: ReadonlyArray<{ readonly what: string; readonly name: st
     bytes: () => mediaFixture('long.mp4'),
     reason: /lecture\.mp4 is 3 min 20 s long; it can be at most 150 s/,
   },
-  { what: 'a video cut short', name: 'clip.mp4', bytes: () => truncated(mediaFixture('clip.mp4')), reason: /clip\.mp4 is cut short/ },
+  { what: 'a video cut short', name: 'clip.mp4', bytes: () => truncated(mediaFixture('clip.mp4')), reason: /clip\.mp4 is cut short or damaged/ },
   { what: 'a damaged voice message', name: 'voice-message.ogg', bytes: () => damagedOgg(), reason: /voice-message\.ogg is damaged/ },
   {
     what: 'random bytes',
