@@ -17,8 +17,8 @@ export const BAD_FILES: ReadonlyArray<{ readonly what: string; readonly name: st
   { what: 'a PDF named like an image', name: 'scan.png', bytes: () => mediaFixture('doc.pdf'), reason: /scan\.png is a PDF document/ },
   { what: 'a PNG cut short', name: 'cut.png', bytes: () => truncated(makePng(200, 200), 0.6), reason: /cut\.png is cut short or damaged/ },
   { what: 'an animated GIF', name: 'party.gif', bytes: () => mediaFixture('animated.gif'), reason: /party\.gif is animated/ },
-  { what: 'a tiny image', name: 'dot.png', bytes: () => makePng(8, 8), reason: /8x8 px; both sides must be larger than 10 px/ },
-  { what: 'a long thin image', name: 'strip.png', bytes: () => makePng(4200, 20), reason: /too long and thin \(4200x20 px\)/ },
+  { what: 'a tiny image', name: 'dot.png', bytes: () => makePng(8, 8), reason: /dot\.png is 8x8 px; both sides must be larger than 10 px/ },
+  { what: 'a long thin image', name: 'strip.png', bytes: () => makePng(4200, 20), reason: /strip\.png is too long and thin \(4200x20 px\)/ },
   { what: 'huge declared dimensions', name: 'bomb.png', bytes: () => pngDeclaring(30_000, 30_000), reason: /bomb\.png is 30000x30000 px, too large/ },
   {
     what: 'a video longer than the model takes',
@@ -28,6 +28,12 @@ export const BAD_FILES: ReadonlyArray<{ readonly what: string; readonly name: st
   },
   { what: 'a video cut short', name: 'clip.mp4', bytes: () => truncated(mediaFixture('clip.mp4')), reason: /clip\.mp4 is cut short or damaged/ },
   { what: 'a damaged voice message', name: 'voice-message.ogg', bytes: () => damagedOgg(), reason: /voice-message\.ogg is damaged/ },
+  {
+    what: 'a shell script named like an image',
+    name: 'run.png',
+    bytes: () => Buffer.from('#!/bin/sh\necho hi\n'),
+    reason: /run\.png is a script \(text\), not a PNG image/,
+  },
   {
     what: 'random bytes',
     name: 'data.bin',
