@@ -104,12 +104,7 @@ function prepareImage(file: PostedFile, format: FileFormat, animated: boolean, m
   if (animated) throw new MediaFormatError({ reason: 'animated' });
   if (format === 'heic' || format === 'avif') throw new MediaFormatError({ reason: 'unsupported_image', format });
   if (!isImageComplete(bytes, format)) throw new MediaFormatError({ reason: 'truncated' });
-  let image: ImageInput;
-  try {
-    image = probeImage(bytes);
-  } catch {
-    throw new MediaFormatError({ reason: 'unreadable_size' });
-  }
+  const image = probeImage(bytes);
   if (image.width * image.height > MAX_IMAGE_PIXELS) throw new MediaFormatError({ reason: 'too_many_pixels', width: image.width, height: image.height });
   validateMedia({ kind: 'images', images: [image] }, model, { names: [name] });
   return image;
