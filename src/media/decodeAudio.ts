@@ -13,7 +13,7 @@ import { Resampler } from '../audio/resample.ts';
 import { decodeWav, WavFormatError } from '../audio/wav.ts';
 import { OggFormatError, readOggStream, type OggStream } from './ogg.ts';
 import { MediaFormatError } from './problems.ts';
-import { audioSecondsFromHeaders } from './probeAudio.ts';
+import { audioSecondsFromHeaders, wavProblem } from './probeAudio.ts';
 import { sniff } from './sniff.ts';
 
 /** Audio ready for the model: 16 kHz mono. */
@@ -74,11 +74,8 @@ function decodeWavFile(bytes: Uint8Array): Int16Array {
     return toModelInput(decodeWav(bytes));
   } catch (error) {
     if (!(error instanceof WavFormatError)) throw error;
-    // The WAV reader (shared with the voice path) words its own reasons; here they become codes.
-    if (/truncated/i.test(error.message)) throw new MediaFormatError({ reason: 'truncated' }, error.message);
-    const encoding = /compressed with (.+?);|uses (\d+-bit \w+) samples/.exec(error.message);
-    if (encoding) throw new MediaFormatError({ reason: 'unsupported_encoding', encoding: encoding[1] ?? encoding[2]! }, error.message);
-    throw new MediaFormatError({ reason: 'damaged', what: 'audio' }, error.message);
+    // The WAV reader (shared with the voice path) words its own reasons; the header tells which code applies.
+    throw new MediaFormatError(wavProblem(bytes), error.message);
   }
 }
 

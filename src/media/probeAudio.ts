@@ -6,6 +6,7 @@
  * An estimate can lie (a header is only a claim), so decoding is capped at the limit as well (decodeAudio).
  */
 import { readOggStream, type OggStream } from './ogg.ts';
+import type { MediaProblem } from './problems.ts';
 import { isMpegAudioFrame } from './sniff.ts';
 
 /** The sample rate Ogg Opus granule positions count in (RFC 7845 §4). */
@@ -29,26 +30,70 @@ export function audioSecondsFromHeaders(bytes: Uint8Array, format: 'wav' | 'mp3'
 
 // ---- WAV ---------------------------------------------------------------------------------------------
 
-function wavSeconds(bytes: Uint8Array): number | undefined {
+/** What a WAV header says: the format fields and the data chunk's declared and present sizes. */
+interface WavHeader {
+  readonly codec?: number;
+  readonly channels?: number;
+  readonly sampleRate?: number;
+  readonly bitsPerSample?: number;
+  readonly declaredDataBytes?: number;
+  readonly presentDataBytes?: number;
+}
+
+const WAV_PCM = 0x0001;
+const WAV_FLOAT = 0x0003;
+const WAV_EXTENSIBLE = 0xfffe;
+const WAV_STREAMING_SIZE = 0xffffffff;
+const WAV_CODEC_NAMES: Readonly<Record<number, string>> = { 2: 'Microsoft ADPCM', 6: 'A-law', 7: 'mu-law', 17: 'IMA ADPCM', 85: 'MP3-in-WAV' };
+
+function readWavHeader(bytes: Uint8Array): WavHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let bytesPerSecond: number | undefined;
-  let dataBytes: number | undefined;
-  for (let at = 12; at + 8 <= bytes.length && (bytesPerSecond === undefined || dataBytes === undefined); ) {
+  let header: WavHeader = {};
+  for (let at = 12; at + 8 <= bytes.length && (header.codec === undefined || header.declaredDataBytes === undefined); ) {
     const id = String.fromCharCode(...bytes.subarray(at, at + 4));
     const size = view.getUint32(at + 4, true);
     const body = at + 8;
     if (id === 'fmt ' && size >= 16 && body + 16 <= bytes.length) {
-      const channels = view.getUint16(body + 2, true);
-      const rate = view.getUint32(body + 4, true);
-      const bytesPerSample = Math.ceil(view.getUint16(body + 14, true) / 8);
-      bytesPerSecond = channels * rate * bytesPerSample;
+      let codec = view.getUint16(body, true);
+      // WAVE_FORMAT_EXTENSIBLE keeps the real format code at the start of its sub-format GUID.
+      if (codec === WAV_EXTENSIBLE && size >= 40 && body + 26 <= bytes.length) codec = view.getUint16(body + 24, true);
+      header = {
+        ...header,
+        codec,
+        channels: view.getUint16(body + 2, true),
+        sampleRate: view.getUint32(body + 4, true),
+        bitsPerSample: view.getUint16(body + 14, true),
+      };
     } else if (id === 'data') {
-      // A streaming writer's 0xFFFFFFFF, or a size past the end, both mean "what is there".
-      dataBytes = Math.min(size, bytes.length - body);
+      header = { ...header, declaredDataBytes: size, presentDataBytes: Math.max(0, bytes.length - body) };
     }
     at = body + size + (size % 2);
   }
-  return bytesPerSecond && dataBytes !== undefined ? dataBytes / bytesPerSecond : undefined;
+  return header;
+}
+
+function wavSeconds(bytes: Uint8Array): number | undefined {
+  const { channels, sampleRate, bitsPerSample, declaredDataBytes, presentDataBytes } = readWavHeader(bytes);
+  const bytesPerSecond = (channels ?? 0) * (sampleRate ?? 0) * Math.ceil((bitsPerSample ?? 0) / 8);
+  if (!bytesPerSecond || declaredDataBytes === undefined || presentDataBytes === undefined) return undefined;
+  // A streaming writer's 0xFFFFFFFF, or a size past the end, both mean "what is there".
+  return Math.min(declaredDataBytes, presentDataBytes) / bytesPerSecond;
+}
+
+/** Why a WAV file the decoder refused cannot be played, told from its header (the decoder words its own reasons). */
+export function wavProblem(bytes: Uint8Array): MediaProblem {
+  const { codec, bitsPerSample, declaredDataBytes, presentDataBytes } = readWavHeader(bytes);
+  if (codec !== undefined && codec !== WAV_PCM && codec !== WAV_FLOAT) {
+    return { reason: 'unsupported_encoding', encoding: WAV_CODEC_NAMES[codec] ?? `codec 0x${codec.toString(16).padStart(4, '0')}` };
+  }
+  if (codec !== undefined && bitsPerSample !== undefined) {
+    const bytesPerSample = Math.ceil(bitsPerSample / 8);
+    const supported = codec === WAV_PCM ? bytesPerSample >= 1 && bytesPerSample <= 4 : bytesPerSample === 4 || bytesPerSample === 8;
+    if (!supported) return { reason: 'unsupported_encoding', encoding: `${bitsPerSample}-bit ${codec === WAV_PCM ? 'integer' : 'float'} samples` };
+  }
+  if (declaredDataBytes !== undefined && declaredDataBytes !== WAV_STREAMING_SIZE && declaredDataBytes > (presentDataBytes ?? 0))
+    return { reason: 'truncated' };
+  return { reason: 'damaged', what: 'audio' };
 }
 
 // ---- Ogg Opus ----------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ export const BAD_FILES: ReadonlyArray<{ readonly what: string; readonly name: st
     reason: /lecture\.mp4 is 3 min 20 s long; it can be at most 150 s/,
   },
   { what: 'a video cut short', name: 'clip.mp4', bytes: () => truncated(mediaFixture('clip.mp4')), reason: /clip\.mp4 is cut short or damaged/ },
+  { what: 'a compressed WAV', name: 'memo.wav', bytes: () => adpcmWav(), reason: /memo\.wav uses IMA ADPCM, which I cannot play/ },
+  { what: 'a WAV cut short', name: 'take.wav', bytes: () => truncated(mediaFixture('tone.wav'), 0.7), reason: /take\.wav is cut short or damaged/ },
   { what: 'a damaged voice message', name: 'voice-message.ogg', bytes: () => damagedOgg(), reason: /voice-message\.ogg is damaged/ },
   {
     what: 'a shell script named like an image',
@@ -41,6 +43,13 @@ export const BAD_FILES: ReadonlyArray<{ readonly what: string; readonly name: st
     reason: /data\.bin is not a file type I know/,
   },
 ];
+
+/** The tone fixture relabelled as IMA ADPCM (format code 17), as old voice recorders write. */
+function adpcmWav(): Buffer {
+  const bytes = Buffer.from(mediaFixture('tone.wav'));
+  bytes.writeUInt16LE(17, 20);
+  return bytes;
+}
 
 /** A voice message with bytes flipped in the middle of its audio pages (their CRCs no longer match). */
 function damagedOgg(): Buffer {
