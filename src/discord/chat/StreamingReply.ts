@@ -49,6 +49,8 @@ export class StreamingReply {
   /** A flush is queued or running: appends wait for it instead of queueing more. */
   #flushPending = false;
   #lastFlushAt = -Infinity;
+  /** finish() is writing the final text: flushes ending meanwhile schedule no more (appends after it may). */
+  #finishing = false;
 
   constructor(sink: MessageSink, options: StreamingReplyOptions = {}) {
     this.#sink = sink;
@@ -69,13 +71,18 @@ export class StreamingReply {
   /** Writes the final text (optionally replacing it) and resolves once every message shows it. */
   async finish(finalText?: string): Promise<void> {
     if (finalText !== undefined) this.#text = finalText;
+    this.#finishing = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#flush();
+    try {
+      await this.#flush();
+    } finally {
+      this.#finishing = false;
+    }
   }
 
   #schedule(): void {
-    if (this.#timer || this.#flushPending) return;
+    if (this.#timer || this.#flushPending || this.#finishing) return;
     const wait = Math.max(0, this.#lastFlushAt + this.#options.editIntervalMs - performance.now());
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
