@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, mock, test } from 'node:test';
 import { PersonGate } from '../../src/discord/chat/PersonGate.ts';
 import { StreamingReply, type MessageSink } from '../../src/discord/chat/StreamingReply.ts';
-import { keepTyping, TYPING_MAX_MS, TYPING_RENEW_MS } from '../../src/discord/chat/typing.ts';
+import { keepTyping, TYPING_MAX_MS, TYPING_RENEW_MS, untilFirstWords } from '../../src/discord/chat/typing.ts';
 import { ChannelWriteLimits, SlidingWindowLimiter } from '../../src/discord/chat/writeBudget.ts';
 
 afterEach(() => mock.timers.reset());
@@ -122,6 +122,29 @@ test('typing is renewed every 8 s until stopped, and never past its cap', () => 
   keepTyping(async () => void forever++);
   mock.timers.tick(TYPING_MAX_MS * 2);
   assert.equal(forever, 1 + TYPING_MAX_MS / TYPING_RENEW_MS);
+});
+
+test('a stalled download then a slow answer: typing shows throughout and stops as the first words are sent', async () => {
+  mock.timers.enable({ apis: ['setInterval', 'setTimeout'] });
+  let sent = 0;
+  const created: string[] = [];
+  const typing = keepTyping(async () => void sent++);
+  const sink = untilFirstWords(
+    {
+      async create(content) {
+        created.push(content);
+        return { edit: async () => {} };
+      },
+    },
+    typing,
+  );
+  mock.timers.tick(10_000); // the download stalls
+  mock.timers.tick(12_000); // the model takes 12 s to its first words
+  assert.equal(sent, 3, 'at 0, 8 and 16 s: never more than 8 s without the indicator');
+  await sink.create('First words', 0);
+  mock.timers.tick(TYPING_RENEW_MS * 2);
+  assert.equal(sent, 3);
+  assert.deepEqual(created, ['First words']);
 });
 
 test('a failed typing request is ignored', async () => {

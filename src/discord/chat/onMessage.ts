@@ -11,7 +11,7 @@ import { PersonGate } from './PersonGate.ts';
 import { defaultQuestion, readPostedFiles, type PostedMedia } from './postedMedia.ts';
 import { respond } from './respond.ts';
 import type { MessageSink } from './StreamingReply.ts';
-import { keepTyping, type Typing } from './typing.ts';
+import { keepTyping, untilFirstWords, type Typing } from './typing.ts';
 import { ChannelWriteLimits, type WriteSlots } from './writeBudget.ts';
 
 const NO_MENTIONS = { parse: [], repliedUser: false } as const;
@@ -43,12 +43,11 @@ async function isAddressed(message: Message, botId: string): Promise<boolean> {
   return replied?.author.id === botId;
 }
 
-/** Replies to `message`, then continues in its channel; `onFirstWords` runs as the first message is sent. */
-function replySink(message: Message, writes: WriteSlots, onFirstWords: () => void): MessageSink {
+/** Replies to `message`, then continues in its channel. */
+function replySink(message: Message, writes: WriteSlots): MessageSink {
   return {
     writes,
     async create(content, index) {
-      if (index === 0) onFirstWords();
       const sent =
         index === 0
           ? await message.reply({ content, allowedMentions: NO_MENTIONS })
@@ -90,6 +89,7 @@ export async function onMessage(message: Message, services: BotServices, botId: 
   try {
     const channel = message.channel;
     if ('sendTyping' in channel) typing = keepTyping(() => channel.sendTyping());
+    const sink = typing ? untilFirstWords(replySink(message, writes), typing) : replySink(message, writes);
     let posted: PostedMedia | undefined;
     if (files.length > 0) posted = await readPostedFiles(files, services);
     const answer = await respond(
@@ -102,7 +102,7 @@ export async function onMessage(message: Message, services: BotServices, botId: 
         speakInVoice: true,
         wantVoiceMessage: isVoiceMessage,
       },
-      replySink(message, writes, () => typing?.stop()),
+      sink,
       services,
     );
     if (answer.voiceMessage) {

@@ -3,6 +3,8 @@
  * 10 s, so a slow download or a 12 s answer needs it renewed, and it must stop once text is on screen.
  */
 
+import type { MessageSink } from './StreamingReply.ts';
+
 /** Renew before Discord's ~10 s display runs out, with room for the request's own latency (ms). */
 export const TYPING_RENEW_MS = 8_000;
 /** Never type for longer than this (ms): every step before the first words has its own, shorter timeout. */
@@ -23,6 +25,17 @@ export function keepTyping(send: () => Promise<unknown>): Typing {
     stop() {
       clearInterval(renew);
       clearTimeout(limit);
+    },
+  };
+}
+
+/** `sink`, stopping `typing` as the first message of the answer is sent (the words now show the bot is busy). */
+export function untilFirstWords(sink: MessageSink, typing: Typing): MessageSink {
+  return {
+    ...(sink.writes ? { writes: sink.writes } : {}),
+    create(content, index) {
+      typing.stop();
+      return sink.create(content, index);
     },
   };
 }
