@@ -37,12 +37,6 @@ export class PersonGate {
     return this.#ticket(personId);
   }
 
-  /** Requests running or waiting for `personId` (for status and tests). */
-  load(personId: string): number {
-    const state = this.#busy.get(personId);
-    return state ? 1 + (state.waiting ? 1 : 0) : 0;
-  }
-
   #ticket(personId: string): GateTicket {
     let released = false;
     return {
