@@ -16,7 +16,7 @@ export type MediaProblem =
   | { readonly reason: 'unsupported_image'; readonly format: string }
   | { readonly reason: 'animated' }
   | { readonly reason: 'truncated' }
-  | { readonly reason: 'damaged'; readonly what: 'image' | 'video' | 'audio' }
+  | { readonly reason: 'damaged'; readonly what: 'video' | 'audio' }
   | { readonly reason: 'unreadable_size' }
   | { readonly reason: 'too_many_pixels'; readonly width: number; readonly height: number }
   | { readonly reason: 'no_video_index' }
@@ -88,11 +88,7 @@ export function describeProblem(name: string, problem: MediaProblem): string {
     case 'truncated':
       return `${name} is cut short or damaged (the upload may have failed); please send it again.`;
     case 'damaged':
-      return problem.what === 'video'
-        ? `${name} is damaged and cannot be read as a video.`
-        : problem.what === 'audio'
-          ? `${name} is damaged and cannot be played.`
-          : `${name} is damaged: I cannot read it as an image.`;
+      return problem.what === 'video' ? `${name} is damaged and cannot be read as a video.` : `${name} is damaged and cannot be played.`;
     case 'unreadable_size':
       return `${name} is damaged: I cannot read its size.`;
     case 'too_many_pixels':
