@@ -3,8 +3,8 @@
  * MP4/MOV from the `moov` box (`mvhd`, each `trak`'s `tkhd` and `hdlr`), WebM/Matroska from Segment Info and
  * Tracks. Files cut short or damaged are refused: the service would only fail on them later.
  */
-import { InvalidInputError } from '../errors.ts';
 import { children, EBML_HEADER, readElement, readFloat, readUint, type EbmlElement } from './ebml.ts';
+import { MediaFormatError } from './problems.ts';
 
 /** What the model needs to know about a video before it is sent. */
 export interface VideoInfo {
@@ -16,19 +16,19 @@ export interface VideoInfo {
   readonly hasAudio: boolean;
 }
 
-/** The video's facts; InvalidInputError naming `name` when the file is cut short, damaged or empty. */
-export function probeVideo(bytes: Uint8Array, format: 'mp4' | 'mov' | 'webm' | 'matroska', name: string): VideoInfo {
-  const info = format === 'webm' || format === 'matroska' ? probeMatroska(bytes, name) : probeIsoMedia(bytes, name);
-  if (!(info.seconds > 0) || !Number.isFinite(info.seconds)) throw new InvalidInputError(`I cannot tell how long ${name} is; it may be damaged.`);
+/** The video's facts; MediaFormatError when the file is cut short, damaged or has no duration. */
+export function probeVideo(bytes: Uint8Array, format: 'mp4' | 'mov' | 'webm' | 'matroska'): VideoInfo {
+  const info = format === 'webm' || format === 'matroska' ? probeMatroska(bytes) : probeIsoMedia(bytes);
+  if (!(info.seconds > 0) || !Number.isFinite(info.seconds)) throw new MediaFormatError({ reason: 'unknown_duration' });
   return info;
 }
 
-function cutShort(name: string): InvalidInputError {
-  return new InvalidInputError(`${name} is cut short (the upload may have failed); please send it again.`);
+function cutShort(): MediaFormatError {
+  return new MediaFormatError({ reason: 'truncated' });
 }
 
-function damaged(name: string): InvalidInputError {
-  return new InvalidInputError(`${name} is damaged and cannot be read as a video.`);
+function damaged(detail: string): MediaFormatError {
+  return new MediaFormatError({ reason: 'damaged', what: 'video' }, detail);
 }
 
 // ---- MP4 / MOV -------------------------------------------------------------------------------------
@@ -40,59 +40,64 @@ interface Box {
 }
 
 /** The boxes in `[at, end)`; a box running past `end` means the file was cut short. */
-function boxes(bytes: Uint8Array, at: number, end: number, name: string): Box[] {
+function boxes(bytes: Uint8Array, at: number, end: number): Box[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: Box[] = [];
   while (at < end) {
-    if (end - at < 8) throw cutShort(name);
+    if (end - at < 8) throw cutShort();
     let size = view.getUint32(at);
     const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
     let header = 8;
     if (size === 1) {
       // A 64-bit size follows the type (large `mdat` boxes).
-      if (end - at < 16) throw cutShort(name);
+      if (end - at < 16) throw cutShort();
       size = Number(view.getBigUint64(at + 8));
       header = 16;
     } else if (size === 0) {
       size = end - at; // "to the end of the file"
     }
-    if (size < header) throw damaged(name);
-    if (at + size > end) throw cutShort(name);
+    if (size < header) throw damaged(`box ${JSON.stringify(type)} smaller than its header`);
+    if (at + size > end) throw cutShort();
     out.push({ type, dataAt: at + header, end: at + size });
     at += size;
   }
   return out;
 }
 
-function child(bytes: Uint8Array, parent: Box, type: string, name: string): Box | undefined {
-  return boxes(bytes, parent.dataAt, parent.end, name).find((box) => box.type === type);
+function child(bytes: Uint8Array, parent: Box, type: string): Box | undefined {
+  return boxes(bytes, parent.dataAt, parent.end).find((box) => box.type === type);
 }
 
-function probeIsoMedia(bytes: Uint8Array, name: string): VideoInfo {
+function probeIsoMedia(bytes: Uint8Array): VideoInfo {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Walking every top-level box also proves the file is whole: a cut-off `mdat` runs past the end.
-  const moov = boxes(bytes, 0, bytes.length, name).find((box) => box.type === 'moov');
-  if (!moov) throw new InvalidInputError(`${name} has no index (moov box), so it is not a complete video.`);
-  const mvhd = child(bytes, moov, 'mvhd', name);
-  if (!mvhd || mvhd.end - mvhd.dataAt < 32) throw damaged(name);
+  const moov = boxes(bytes, 0, bytes.length).find((box) => box.type === 'moov');
+  if (!moov) throw new MediaFormatError({ reason: 'no_video_index' });
+  const mvhd = child(bytes, moov, 'mvhd');
+  if (!mvhd || mvhd.end - mvhd.dataAt < 32) throw damaged('no usable mvhd box');
   const v1 = bytes[mvhd.dataAt] === 1;
   const timescale = view.getUint32(mvhd.dataAt + (v1 ? 20 : 12));
   let duration = v1 ? Number(view.getBigUint64(mvhd.dataAt + 24)) : view.getUint32(mvhd.dataAt + 16);
   // Fragmented MP4 leaves the movie duration at 0 and gives it in mvex/mehd instead.
-  const mehd = duration === 0 ? child(bytes, child(bytes, moov, 'mvex', name) ?? moov, 'mehd', name) : undefined;
-  if (mehd) duration = bytes[mehd.dataAt] === 1 ? Number(view.getBigUint64(mehd.dataAt + 4)) : view.getUint32(mehd.dataAt + 4);
-  if (timescale === 0) throw damaged(name);
+  const mehd = duration === 0 ? child(bytes, child(bytes, moov, 'mvex') ?? moov, 'mehd') : undefined;
+  if (mehd) {
+    // Version and flags (4 bytes), then a 64-bit (version 1) or 32-bit duration.
+    const mehdV1 = bytes[mehd.dataAt] === 1;
+    if (mehd.end - mehd.dataAt < (mehdV1 ? 12 : 8)) throw damaged('mehd box too short');
+    duration = mehdV1 ? Number(view.getBigUint64(mehd.dataAt + 4)) : view.getUint32(mehd.dataAt + 4);
+  }
+  if (timescale === 0) throw damaged('timescale 0');
 
   let picture: { width: number; height: number } | undefined;
   let hasAudio = false;
-  for (const trak of boxes(bytes, moov.dataAt, moov.end, name).filter((box) => box.type === 'trak')) {
-    const mdia = child(bytes, trak, 'mdia', name);
-    const hdlr = mdia && child(bytes, mdia, 'hdlr', name);
+  for (const trak of boxes(bytes, moov.dataAt, moov.end).filter((box) => box.type === 'trak')) {
+    const mdia = child(bytes, trak, 'mdia');
+    const hdlr = mdia && child(bytes, mdia, 'hdlr');
     if (!hdlr || hdlr.end - hdlr.dataAt < 12) continue;
     const handler = String.fromCharCode(...bytes.subarray(hdlr.dataAt + 8, hdlr.dataAt + 12));
     if (handler === 'soun') hasAudio = true;
     if (handler !== 'vide' || picture) continue;
-    const tkhd = child(bytes, trak, 'tkhd', name);
+    const tkhd = child(bytes, trak, 'tkhd');
     // Width and height are 16.16 fixed point at the end of the box: offset 76 (version 0) or 88 (version 1).
     const sizeAt = tkhd && tkhd.dataAt + (bytes[tkhd.dataAt] === 1 ? 88 : 76);
     if (tkhd && sizeAt !== undefined && sizeAt + 8 <= tkhd.end) {
@@ -124,12 +129,12 @@ const TRACK_TYPE_AUDIO = 2;
 /** Matroska's default: timestamps count nanoseconds × this / 1e9 → 1 ms ticks. */
 const DEFAULT_TIMECODE_SCALE = 1_000_000;
 
-function probeMatroska(bytes: Uint8Array, name: string): VideoInfo {
+function probeMatroska(bytes: Uint8Array): VideoInfo {
   const header = readElement(bytes, 0, bytes.length);
-  if (!header || header.id !== EBML_HEADER || header.truncated) throw damaged(name);
+  if (!header || header.id !== EBML_HEADER || header.truncated) throw damaged('no EBML header');
   const segment = readElement(bytes, header.end, bytes.length);
-  if (!segment || segment.id !== SEGMENT) throw damaged(name);
-  if (segment.truncated) throw cutShort(name);
+  if (!segment || segment.id !== SEGMENT) throw damaged('no Segment');
+  if (segment.truncated) throw cutShort();
 
   let scale = DEFAULT_TIMECODE_SCALE;
   let duration: number | undefined;
@@ -137,7 +142,7 @@ function probeMatroska(bytes: Uint8Array, name: string): VideoInfo {
   let hasAudio = false;
   let lastTick = 0;
   let sawTracks = false;
-  for (const element of levelOne(bytes, segment, name)) {
+  for (const element of levelOne(bytes, segment)) {
     if (element.id === INFO) {
       for (const field of children(bytes, element.dataAt, element.end)) {
         if (field.id === TIMECODE_SCALE) scale = readUint(bytes, field);
@@ -157,7 +162,7 @@ function probeMatroska(bytes: Uint8Array, name: string): VideoInfo {
       lastTick = Math.max(lastTick, lastClusterTick(bytes, element));
     }
   }
-  if (!sawTracks) throw damaged(name);
+  if (!sawTracks) throw damaged('no Tracks');
   const ticks = duration ?? lastTick;
   return { seconds: (ticks * scale) / 1e9, ...picture, hasAudio };
 }
@@ -166,12 +171,12 @@ function probeMatroska(bytes: Uint8Array, name: string): VideoInfo {
  * The Segment's children. An unknown-size Cluster (live writing) ends where the next level-1 element starts,
  * so those are found by scanning the Cluster's own children.
  */
-function* levelOne(bytes: Uint8Array, segment: EbmlElement, name: string): Generator<EbmlElement> {
+function* levelOne(bytes: Uint8Array, segment: EbmlElement): Generator<EbmlElement> {
   let at = segment.dataAt;
   while (at < segment.end) {
     const element = readElement(bytes, at, segment.end);
     if (!element) return;
-    if (element.truncated) throw cutShort(name);
+    if (element.truncated) throw cutShort();
     if (element.unknownSize && element.id === CLUSTER) {
       let end = element.dataAt;
       for (const inner of children(bytes, element.dataAt, segment.end)) {

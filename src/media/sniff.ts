@@ -34,7 +34,11 @@ export type FileFormat =
   | 'rar'
   | '7z'
   | 'exe'
-  | 'elf';
+  | 'elf'
+  | 'html'
+  | 'svg'
+  | 'script'
+  | 'text';
 
 export type FileKind = 'image' | 'video' | 'audio' | 'other';
 
@@ -79,6 +83,10 @@ const FORMATS: Readonly<Record<FileFormat, { readonly kind: FileKind; readonly m
   '7z': { kind: 'other', mime: 'application/x-7z-compressed', label: 'a 7-Zip archive' },
   exe: { kind: 'other', mime: 'application/vnd.microsoft.portable-executable', label: 'a Windows program' },
   elf: { kind: 'other', mime: 'application/x-elf', label: 'a Linux program' },
+  html: { kind: 'other', mime: 'text/html', label: 'a web page (HTML)' },
+  svg: { kind: 'other', mime: 'image/svg+xml', label: 'an SVG drawing (text, not a picture the model can read)' },
+  script: { kind: 'other', mime: 'text/x-shellscript', label: 'a script (text)' },
+  text: { kind: 'other', mime: 'text/plain', label: 'a text file' },
 };
 
 function startsWith(bytes: Uint8Array, at: number, ...signature: readonly number[]): boolean {
@@ -120,7 +128,44 @@ export function sniff(bytes: Uint8Array): SniffedFile | undefined {
   if (startsWith(bytes, 0, 0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c)) return result('7z');
   if (ascii(bytes, 0, 2) === 'MZ') return result('exe');
   if (startsWith(bytes, 0, 0x7f, 0x45, 0x4c, 0x46)) return result('elf');
-  return undefined;
+  return sniffText(bytes);
+}
+
+/** How much of a file the text check reads: enough to tell, cheap for a 7 MB upload. */
+const TEXT_SNIFF_BYTES = 4096;
+const TEXT_CONTROLS = new Set([0x09, 0x0a, 0x0c, 0x0d, 0x1b]);
+
+/**
+ * Text in disguise (a script, a web page, notes renamed `.png`): valid UTF-8 without NULs or stray control
+ * characters. Checked last, after every binary signature.
+ */
+function sniffText(bytes: Uint8Array): SniffedFile | undefined {
+  if (bytes.length === 0) return undefined;
+  // A cut in the middle of a multi-byte character at the end of the window is not a reason to say "binary".
+  let head = bytes.subarray(0, TEXT_SNIFF_BYTES);
+  if (bytes.length > TEXT_SNIFF_BYTES) {
+    let end = head.length;
+    while (end > head.length - 4 && end > 0 && (head[end - 1]! & 0xc0) === 0x80) end--;
+    if (end > 0 && head[end - 1]! >= 0xc0) end--;
+    head = head.subarray(0, end);
+  }
+  // Tab, line feed, form feed, carriage return and escape appear in real text files; other controls do not.
+  if (head.some((byte) => byte === 0x7f || (byte < 0x20 && !TEXT_CONTROLS.has(byte)))) return undefined;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(head);
+  } catch {
+    return undefined;
+  }
+  const start = text
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .slice(0, 512)
+    .toLowerCase();
+  if (start.startsWith('#!')) return result('script');
+  if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!doctype svg[^>]*>\s*)?<svg[\s>]/.test(start)) return result('svg');
+  if (/^(<!--[\s\S]*?-->\s*)*<(!doctype html|html|head|body|script|div|meta|title)[\s>]/.test(start)) return result('html');
+  return result('text');
 }
 
 const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1']);

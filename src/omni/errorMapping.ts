@@ -20,9 +20,20 @@ function waitHint(ms: number | undefined): string {
 function fromStatus(error: APIError): OmniError {
   const status = error.status;
   const code = error.code ?? undefined;
-  const base = { status, code, cause: error, message: `Qwen-Omni ${status ?? 'stream'} ${code ?? ''}: ${error.message}` };
+  // The SDK reads the service's `x-request-id` header (the body's `request_id` is the same id).
+  const requestId = error.requestID ?? undefined;
+  const base = {
+    status,
+    code,
+    cause: error,
+    ...(requestId ? { requestId } : {}),
+    message: `Qwen-Omni ${status ?? 'stream'} ${code ?? ''}: ${error.message}${requestId ? ` (request ${requestId})` : ''}`,
+  };
+  // Failures a person can only retry or report carry the id, so a report to the bot's owner can be matched
+  // to the provider's logs (as OpenAI's and Stripe's clients surface it); quota and key problems do not need it.
+  const ref = requestId ? ` (ref: ${requestId})` : '';
   if (code === 'data_inspection_failed' || code === 'DataInspectionFailed') {
-    return new OmniError({ ...base, kind: 'content_filtered', retryable: false, userMessage: "The model's safety filter declined this request." });
+    return new OmniError({ ...base, kind: 'content_filtered', retryable: false, userMessage: `The model's safety filter declined this request.${ref}` });
   }
   if (code === 'Arrearage') {
     return new OmniError({
@@ -34,7 +45,12 @@ function fromStatus(error: APIError): OmniError {
   }
   if (status === undefined) {
     // An error event inside an already-open stream.
-    return new OmniError({ ...base, kind: 'stream_error', retryable: true, userMessage: 'The model stopped with an error mid-answer. Please try again.' });
+    return new OmniError({
+      ...base,
+      kind: 'stream_error',
+      retryable: true,
+      userMessage: `The model stopped with an error mid-answer. Please try again.${ref}`,
+    });
   }
   if (status === 401 || status === 403) {
     return new OmniError({
@@ -61,17 +77,17 @@ function fromStatus(error: APIError): OmniError {
     });
   }
   if (status === 408) {
-    return new OmniError({ ...base, kind: 'timeout', retryable: true, userMessage: 'The model took too long to answer. Please try again.' });
+    return new OmniError({ ...base, kind: 'timeout', retryable: true, userMessage: `The model took too long to answer. Please try again.${ref}` });
   }
   if (status >= 500) {
-    return new OmniError({ ...base, kind: 'server', retryable: true, userMessage: 'The model service had an error. Please try again.' });
+    return new OmniError({ ...base, kind: 'server', retryable: true, userMessage: `The model service had an error. Please try again.${ref}` });
   }
   const streamOnly = /stream mode/i.test(error.message);
   return new OmniError({
     ...base,
     kind: 'invalid_request',
     retryable: false,
-    userMessage: streamOnly ? 'The model only answers streaming requests (a bug in the bot).' : 'The model could not accept that request.',
+    userMessage: `${streamOnly ? 'The model only answers streaming requests (a bug in the bot).' : 'The model could not accept that request.'}${ref}`,
   });
 }
 

@@ -39,13 +39,32 @@ function checkDataUrlItem(bytes: number, model: OmniModel, which: string): void 
   }
 }
 
+/**
+ * The longest audio `model` takes when sent as WAV at `bytesPerSecond`: its duration limit, or what fits its
+ * size limits (the inline data-URL cap is usually the tighter one: about 4 min of 16 kHz mono).
+ */
+export function maxAudioSeconds(model: OmniModel, bytesPerSecond: number): number {
+  const maxWavBytes = Math.min(model.media.audioMaxBytes, Math.floor((model.media.dataUrlMaxBytes * 3) / 4));
+  return Math.min(model.media.audioMaxSeconds, Math.floor((maxWavBytes - WAV_HEADER_BYTES) / bytesPerSecond));
+}
+
+const WAV_HEADER_BYTES = 44;
+
+export interface ValidateOptions {
+  /** What to call each file in a refusal (already safe to echo), in the media's order; defaults to "The image", "Image 2"… */
+  readonly names?: readonly string[];
+}
+
 /** Throws InvalidInputError with a sentence a Discord user can read when the media breaks a limit. */
-export function validateMedia(media: MediaInput, model: OmniModel): void {
+export function validateMedia(media: MediaInput, model: OmniModel, options: ValidateOptions = {}): void {
   const limits = model.media;
+  const named = (index: number, fallback: string): string => options.names?.[index] ?? fallback;
   switch (media.kind) {
     case 'images': {
       if (media.images.length === 0) throw new InvalidInputError('There is no image to look at.');
-      for (const [index, image] of media.images.entries()) checkImage(image, model, media.images.length === 1 ? 'The image' : `Image ${index + 1}`);
+      for (const [index, image] of media.images.entries()) {
+        checkImage(image, model, named(index, media.images.length === 1 ? 'The image' : `Image ${index + 1}`));
+      }
       return;
     }
     case 'image_sequence': {
@@ -55,28 +74,31 @@ export function validateMedia(media: MediaInput, model: OmniModel): void {
           `A picture sequence needs ${limits.videoMinFrames} to ${limits.videoMaxFrames} images on ${model.id}; this one has ${count}.`,
         );
       }
-      for (const [index, frame] of media.frames.entries()) checkImage(frame, model, `Frame ${index + 1}`);
+      for (const [index, frame] of media.frames.entries()) checkImage(frame, model, named(index, `Frame ${index + 1}`));
       return;
     }
     case 'audio': {
-      if (media.wav.byteLength > limits.audioMaxBytes) {
-        throw new InvalidInputError(`The audio is ${megabytes(media.wav.byteLength)}; it can be at most ${megabytes(limits.audioMaxBytes)}.`);
-      }
+      const which = named(0, 'The audio');
+      // Duration first: it is what the person knows about their recording (the WAV size is ours, not theirs).
       if (media.seconds > limits.audioMaxSeconds) {
-        throw new InvalidInputError(`The audio is ${duration(media.seconds)} long; it can be at most ${duration(limits.audioMaxSeconds)}.`);
+        throw new InvalidInputError(`${which} is ${duration(media.seconds)} long; it can be at most ${duration(limits.audioMaxSeconds)}.`);
       }
-      if (media.seconds <= 0) throw new InvalidInputError('The audio is empty.');
-      checkDataUrlItem(media.wav.byteLength, model, 'The audio');
+      if (media.wav.byteLength > limits.audioMaxBytes) {
+        throw new InvalidInputError(`${which} is ${megabytes(media.wav.byteLength)}; it can be at most ${megabytes(limits.audioMaxBytes)}.`);
+      }
+      if (media.seconds <= 0) throw new InvalidInputError(`${which} is empty.`);
+      checkDataUrlItem(media.wav.byteLength, model, which);
       return;
     }
     case 'video_file': {
+      const which = named(0, 'The video');
       if (media.bytes.byteLength > limits.videoMaxBytes) {
-        throw new InvalidInputError(`The video is ${megabytes(media.bytes.byteLength)}; it can be at most ${megabytes(limits.videoMaxBytes)}.`);
+        throw new InvalidInputError(`${which} is ${megabytes(media.bytes.byteLength)}; it can be at most ${megabytes(limits.videoMaxBytes)}.`);
       }
       if (media.seconds > limits.videoMaxSeconds) {
-        throw new InvalidInputError(`The video is ${duration(media.seconds)} long; it can be at most ${duration(limits.videoMaxSeconds)}.`);
+        throw new InvalidInputError(`${which} is ${duration(media.seconds)} long; it can be at most ${duration(limits.videoMaxSeconds)}.`);
       }
-      checkDataUrlItem(media.bytes.byteLength, model, 'The video');
+      checkDataUrlItem(media.bytes.byteLength, model, which);
       return;
     }
   }

@@ -15,6 +15,8 @@ export interface ChatQuestion {
   readonly thinking?: boolean;
   /** Also speak the answer in this voice (not with thinking, which is text only). */
   readonly voice?: string;
+  /** Short lines shown above the answer, e.g. why some posted files were left out. */
+  readonly notes?: readonly string[];
 }
 
 const SYSTEM = 'You are a helpful assistant in a Discord chat. Answer clearly and concisely; Discord markdown is fine.';
@@ -27,7 +29,8 @@ export async function answerInChat(question: ChatQuestion, sink: MessageSink, se
   const { omni, model, costs } = services;
   const refusal = costs.admit(question.userId, question.guildId);
   if (refusal) throw new InvalidInputError(refusal);
-  const reply = new StreamingReply(sink);
+  const prefix = (question.notes ?? []).map((note) => `-# ${note}\n`).join('');
+  const reply = new StreamingReply(sink, { prefix });
   const started = performance.now();
   let thoughtMs: number | undefined;
   let reasoning = false;

@@ -6,13 +6,34 @@
 import { AttachmentBuilder, MessageFlags, type Message } from 'discord.js';
 import type { BotServices } from '../command.ts';
 import { BotError } from '../../errors.ts';
-import type { MediaInput } from '../../omni/media.ts';
 import type { VoiceMessage } from '../../media/voiceMessage.ts';
-import { defaultQuestion, readPostedMedia } from './postedMedia.ts';
+import { PersonGate } from './PersonGate.ts';
+import { defaultQuestion, readPostedFiles, type PostedMedia } from './postedMedia.ts';
 import { respond } from './respond.ts';
 import type { MessageSink } from './StreamingReply.ts';
+import { keepTyping, untilFirstWords, type Typing } from './typing.ts';
+import { ChannelWriteLimits, type WriteSlots } from './writeBudget.ts';
 
 const NO_MENTIONS = { parse: [], repliedUser: false } as const;
+const BUSY_NOTICE = "I'm still on your earlier message (and one more after it); send this again once I've answered.";
+
+/** Per-bot limits on chat: one request per person at a time, and each channel's write budget. */
+interface ChatLimits {
+  readonly people: PersonGate;
+  readonly writes: ChannelWriteLimits;
+}
+
+/** Keyed by the bot's services, so each bot instance (a restart in tests, say) has its own. */
+const limitsByBot = new WeakMap<BotServices, ChatLimits>();
+
+function limitsOf(services: BotServices): ChatLimits {
+  let limits = limitsByBot.get(services);
+  if (!limits) {
+    limits = { people: new PersonGate(), writes: new ChannelWriteLimits() };
+    limitsByBot.set(services, limits);
+  }
+  return limits;
+}
 
 async function isAddressed(message: Message, botId: string): Promise<boolean> {
   if (!message.inGuild()) return true;
@@ -22,8 +43,10 @@ async function isAddressed(message: Message, botId: string): Promise<boolean> {
   return replied?.author.id === botId;
 }
 
-function replySink(message: Message): MessageSink {
+/** Replies to `message`, then continues in its channel. */
+function replySink(message: Message, writes: WriteSlots): MessageSink {
   return {
+    writes,
     async create(content, index) {
       const sent =
         index === 0
@@ -51,29 +74,51 @@ export async function onMessage(message: Message, services: BotServices, botId: 
   const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
   if (!text && files.length === 0) return;
   const isVoiceMessage = message.flags.has(MessageFlags.IsVoiceMessage);
+  const limits = limitsOf(services);
+  const writes = limits.writes.forChannel(message.channelId);
+  const ticket = await limits.people.enter(message.author.id);
+  if (!ticket.admitted) {
+    services.log.info({ user: message.author.id, channel: message.channelId }, 'chat message refused: one request at a time per person');
+    if (ticket.firstRefusal) {
+      await writes.take();
+      await message.reply({ content: BUSY_NOTICE, allowedMentions: NO_MENTIONS }).catch(() => {});
+    }
+    return;
+  }
+  let typing: Typing | undefined;
   try {
-    if ('sendTyping' in message.channel) void message.channel.sendTyping().catch(() => {});
-    let media: MediaInput | undefined;
-    if (files.length > 0) media = await readPostedMedia(files, services);
+    const channel = message.channel;
+    if ('sendTyping' in channel) typing = keepTyping(() => channel.sendTyping());
+    const sink = typing ? untilFirstWords(replySink(message, writes), typing) : replySink(message, writes);
+    let posted: PostedMedia | undefined;
+    if (files.length > 0) posted = await readPostedFiles(files, services);
     const answer = await respond(
       {
         userId: message.author.id,
         guildId: message.guildId,
         askerVoiceChannelId: message.guild?.voiceStates.cache.get(message.author.id)?.channelId,
-        text: text || defaultQuestion(media, message.member?.displayName ?? message.author.displayName),
-        ...(media ? { media } : {}),
+        text: text || defaultQuestion(posted?.media, message.member?.displayName ?? message.author.displayName),
+        ...(posted ? { media: posted.media, notes: posted.leftOut } : {}),
         speakInVoice: true,
         wantVoiceMessage: isVoiceMessage,
       },
-      replySink(message),
+      sink,
       services,
     );
-    if (answer.voiceMessage) await message.reply(voiceMessagePayload(answer.voiceMessage));
+    if (answer.voiceMessage) {
+      await writes.take();
+      await message.reply(voiceMessagePayload(answer.voiceMessage));
+    }
   } catch (error) {
+    typing?.stop();
     const expected = error instanceof BotError;
     services.log[expected ? 'info' : 'error']({ err: error, channel: message.channelId }, 'chat answer refused or failed');
+    await writes.take();
     await message
       .reply({ content: expected ? error.userMessage : 'Something went wrong with that. Please try again.', allowedMentions: NO_MENTIONS })
       .catch(() => {});
+  } finally {
+    typing?.stop();
+    ticket.release();
   }
 }

@@ -22,6 +22,8 @@ export interface ChatRequest {
   readonly speakInVoice: boolean;
   /** Also return the spoken answer as a voice message. */
   readonly wantVoiceMessage: boolean;
+  /** Short lines shown above the answer (files left out, and why). */
+  readonly notes?: readonly string[];
 }
 
 export interface ChatResponse {
@@ -52,6 +54,7 @@ export async function respond(request: ChatRequest, sink: MessageSink, services:
         ...(request.media ? { media: request.media } : {}),
         ...(request.thinking ? { thinking: true } : {}),
         ...(voice ? { voice } : {}),
+        ...(request.notes?.length ? { notes: request.notes } : {}),
       },
       sink,
       services,

@@ -240,6 +240,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
         return;
       }
     }
+    if (reply.holdUntil) await reply.holdUntil.catch(() => {});
     // A request without a known model always has an error; the check narrows the type.
     if (error || !parsed.fakeModel) {
       sendError(res, error ?? new ApiError(500, 'internal_error', 'fake-omni: no model'), requestId);

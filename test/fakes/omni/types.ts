@@ -24,6 +24,8 @@ export interface ScriptedReply {
   readonly reasoning?: string;
   /** Delay before the response starts (headers included). */
   readonly firstByteDelayMs?: number;
+  /** The response starts only once this settles: a gate the test opens, instead of a delay it hopes is enough. */
+  readonly holdUntil?: Promise<unknown>;
   /** Fixed spacing between content chunks, replacing real-time audio pacing. */
   readonly chunkIntervalMs?: number;
   readonly fail?: ScriptedFailure;
