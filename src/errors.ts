@@ -54,6 +54,8 @@ export class OmniError extends BotError {
   readonly retryable: boolean;
   /** The server's Retry-After, when it sent one. */
   readonly retryAfterMs: number | undefined;
+  /** The service's id for the request, for its support, when it sent one. */
+  readonly requestId: string | undefined;
 
   constructor(init: {
     kind: OmniErrorKind;
@@ -63,6 +65,7 @@ export class OmniError extends BotError {
     code?: string;
     retryable: boolean;
     retryAfterMs?: number;
+    requestId?: string | undefined;
     cause?: unknown;
   }) {
     super(init.message, { userMessage: init.userMessage, cause: init.cause });
@@ -71,5 +74,6 @@ export class OmniError extends BotError {
     this.code = init.code;
     this.retryable = init.retryable;
     this.retryAfterMs = init.retryAfterMs;
+    this.requestId = init.requestId;
   }
 }

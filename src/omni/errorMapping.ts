@@ -20,7 +20,13 @@ function waitHint(ms: number | undefined): string {
 function fromStatus(error: APIError): OmniError {
   const status = error.status;
   const code = error.code ?? undefined;
-  const base = { status, code, cause: error, message: `Qwen-Omni ${status ?? 'stream'} ${code ?? ''}: ${error.message}` };
+  const base = {
+    status,
+    code,
+    cause: error,
+    requestId: error.requestID ?? undefined,
+    message: `Qwen-Omni ${status ?? 'stream'} ${code ?? ''}: ${error.message}`,
+  };
   if (code === 'data_inspection_failed' || code === 'DataInspectionFailed') {
     return new OmniError({ ...base, kind: 'content_filtered', retryable: false, userMessage: "The model's safety filter declined this request." });
   }
