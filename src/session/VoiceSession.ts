@@ -274,8 +274,8 @@ export class VoiceSession extends EventEmitter<{
     let playbackAt: number | undefined;
     let failure: BotError | undefined;
     // The request stops with the turn (barge-in, reset) or at the reply length limit.
-    const request = new AbortController();
-    turn.controller.signal.addEventListener('abort', () => request.abort(), { once: true });
+    const lengthLimit = new AbortController();
+    const requestSignal = AbortSignal.any([turn.controller.signal, lengthLimit.signal]);
     const maxReplySamples = Math.round(((this.#options.maxReplyMs ?? DEFAULT_MAX_REPLY_MS) / 1000) * MODEL_OUTPUT_SAMPLE_RATE);
     let receivedSamples = 0;
     let capped = false;
@@ -293,7 +293,7 @@ export class VoiceSession extends EventEmitter<{
         // The length limit: keep what fits, stop the request; the audio then ends at a frame boundary.
         pcm = pcm.subarray(0, maxReplySamples - receivedSamples);
         capped = true;
-        request.abort();
+        lengthLimit.abort();
       }
       receivedSamples += pcm.length;
       reply.push(pcm);
@@ -312,7 +312,7 @@ export class VoiceSession extends EventEmitter<{
       const omniRequest = this.#request(spoken, utterance.speakerId);
       const events = streamWithFirstAudioDeadline(this.#options.omni, omniRequest, {
         deadlineMs: this.#options.firstAudioTimeoutMs ?? DEFAULT_FIRST_AUDIO_TIMEOUT_MS,
-        signal: request.signal,
+        signal: requestSignal,
         onWaiting: () => {
           if (owns()) this.#options.chat.typing?.();
         },
