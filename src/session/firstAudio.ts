@@ -31,9 +31,9 @@ const MAX_TRIES = 2;
 /** Pause before the retry when the service named none. */
 const RETRY_DELAY_MS = 250;
 /** A wait longer than this deserves a sign that the bot is working. */
-export const WAITING_SIGN_AFTER_MS = 1_500;
+const WAITING_SIGN_AFTER_MS = 1_500;
 /** Discord's typing indicator lasts about 10 s, so it is renewed a little sooner. */
-export const WAITING_SIGN_RENEW_MS = 8_000;
+const WAITING_SIGN_RENEW_MS = 8_000;
 
 function noAnswerInTime(deadlineMs: number, requestId: string | undefined): OmniError {
   return new OmniError({
@@ -46,7 +46,7 @@ function noAnswerInTime(deadlineMs: number, requestId: string | undefined): Omni
 }
 
 /** Calls `show` after `afterMs`, then every `renewMs`, until stopped. */
-export class WaitingSign {
+class WaitingSign {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(show: () => void, afterMs = WAITING_SIGN_AFTER_MS, renewMs = WAITING_SIGN_RENEW_MS) {

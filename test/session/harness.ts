@@ -27,7 +27,6 @@ export interface SessionHarnessOptions {
   readonly now?: () => number;
   readonly firstAudioTimeoutMs?: number;
   readonly maxReplyMs?: number;
-  readonly noticeIntervalMs?: number;
 }
 
 export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOptions = {}): SessionHarness {
@@ -47,7 +46,6 @@ export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOpti
     ...(options.now ? { now: options.now } : {}),
     ...(options.firstAudioTimeoutMs ? { firstAudioTimeoutMs: options.firstAudioTimeoutMs } : {}),
     ...(options.maxReplyMs ? { maxReplyMs: options.maxReplyMs } : {}),
-    ...(options.noticeIntervalMs ? { noticeIntervalMs: options.noticeIntervalMs } : {}),
     policy: {
       listenMode: () => ({ mode: settings.mode, ...(settings.onlyUser ? { userId: settings.onlyUser } : {}) }),
       voiceFor: (userId) => settings.voices.get(userId) ?? 'Cherry',
