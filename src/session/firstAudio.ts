@@ -82,7 +82,7 @@ export async function* streamWithFirstAudioDeadline(omni: FirstAudioStreamer, re
     sign?.stop();
   };
   try {
-    for (let tries = 1; ; tries++) {
+    for (let tries = 1; !signal.aborted; tries++) {
       attempt = new AbortController();
       const stop = (): void => attempt.abort();
       signal.addEventListener('abort', stop, { once: true });
