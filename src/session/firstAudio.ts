@@ -1,7 +1,7 @@
 /**
  * A voice turn's wait for the model's first audio. One deadline runs from the request to the first audio
  * chunk: when it passes, the request is given up and the turn fails with words that say so, so one stuck
- * request never holds the server's queue longer than that. A failure before any audio is retried once, and
+ * request never holds the server's queue longer than that (nor does a reply that stalls that long later). A failure before any audio is retried once, and
  * only while the deadline lasts. Events before the first audio (text, usage) are held back until it comes,
  * so nothing of a failed try ever reaches a person and a retry can start clean. While the wait is long, a
  * sign that the bot is working is shown (and renewed until the audio comes).
@@ -34,6 +34,16 @@ const RETRY_DELAY_MS = 250;
 const WAITING_SIGN_AFTER_MS = 1_500;
 /** Discord's typing indicator lasts about 10 s, so it is renewed a little sooner. */
 const WAITING_SIGN_RENEW_MS = 8_000;
+
+function stalledPartWay(deadlineMs: number, requestId: string | undefined): OmniError {
+  return new OmniError({
+    kind: 'timeout',
+    retryable: true,
+    requestId,
+    message: `Qwen-Omni sent nothing for ${deadlineMs} ms mid-reply`,
+    userMessage: 'The model stopped answering part-way. Please try again.',
+  });
+}
 
 function noAnswerInTime(deadlineMs: number, requestId: string | undefined): OmniError {
   return new OmniError({
@@ -70,6 +80,8 @@ class WaitingSign {
 export async function* streamWithFirstAudioDeadline(omni: FirstAudioStreamer, request: OmniRequest, options: FirstAudioOptions): AsyncGenerator<OmniEvent> {
   const { deadlineMs, signal } = options;
   let timedOut = false;
+  let stalled = false;
+  let stallTimer: NodeJS.Timeout | undefined;
   let attempt = new AbortController();
   let requestId: string | undefined;
   const deadline = setTimeout(() => {
@@ -101,14 +113,22 @@ export async function* streamWithFirstAudioDeadline(omni: FirstAudioStreamer, re
             audioCame();
             yield* held.splice(0);
           }
+          // Once talking, the same limit applies between events: a reply that stalls is not waited on for long.
+          clearTimeout(stallTimer);
+          stallTimer = setTimeout(() => {
+            stalled = true;
+            attempt.abort();
+          }, deadlineMs);
           yield event;
         }
+        if (stalled) throw stalledPartWay(deadlineMs, requestId);
         if (signal.aborted) return;
         if (timedOut && !audio) throw noAnswerInTime(deadlineMs, requestId);
         // A reply without audio (text only, or the silent marker) is complete as it is.
         yield* held;
         return;
       } catch (error) {
+        if (stalled) throw stalledPartWay(deadlineMs, requestId);
         if (signal.aborted) return;
         if (audio) throw error;
         if (timedOut) throw noAnswerInTime(deadlineMs, requestId);
@@ -127,6 +147,7 @@ export async function* streamWithFirstAudioDeadline(omni: FirstAudioStreamer, re
     }
   } finally {
     clearTimeout(deadline);
+    clearTimeout(stallTimer);
     sign?.stop();
   }
 }

@@ -113,3 +113,19 @@ test('aborting the turn ends the stream quietly', async () => {
   controller.abort();
   assert.deepEqual(await result, { events: [] });
 });
+
+test('a reply that stalls after its audio began is given up after the same limit, as cut part-way', async () => {
+  const { streamer, calls } = scripted([{ events: [text('a'), audio, audio], end: 'hang' }]);
+  const result = collect(streamWithFirstAudioDeadline(streamer, request, options()));
+  await new Promise((resolve) => setImmediate(resolve));
+  mock.timers.tick(7999);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(calls[0]!.signal?.aborted, false, 'still waiting just before the limit');
+  mock.timers.tick(1);
+  const { events, error } = await result;
+  assert.equal(events.length, 3, 'what came is delivered');
+  assert.ok(error instanceof OmniError);
+  assert.equal(error.userMessage, 'The model stopped answering part-way. Please try again.');
+  assert.equal(error.requestId, 'req-1');
+  assert.ok(calls[0]!.signal?.aborted, 'the stalled request was cancelled');
+});
