@@ -51,6 +51,10 @@ export interface VoiceSettings {
   readonly dailyTokenCap: number;
   /** Default per-user pause between requests (ms); servers may override. */
   readonly userCooldownMs: number;
+  /** A turn's request -> the model's first audio (ms), one retry included; then it is given up. */
+  readonly firstAudioTimeoutMs: number;
+  /** A spoken reply is ended cleanly after this long (ms). */
+  readonly maxReplyMs: number;
 }
 
 export interface Config {
@@ -129,6 +133,9 @@ const envSchema = z.object({
   DECRYPTION_FAILURE_TOLERANCE: integer('DECRYPTION_FAILURE_TOLERANCE', 36, 1, 10_000, 'packets'),
   DAILY_TOKEN_CAP: integer('DAILY_TOKEN_CAP', 200_000, 0, 1_000_000_000, 'tokens'),
   USER_COOLDOWN_SECONDS: integer('USER_COOLDOWN_SECONDS', 0, 0, 3600, 'seconds'),
+  // The service's first audio takes well under a second; past 8 s people give up waiting.
+  FIRST_AUDIO_TIMEOUT_MS: integer('FIRST_AUDIO_TIMEOUT_MS', 8000, 1000, 120_000, 'milliseconds'),
+  MAX_REPLY_SECONDS: integer('MAX_REPLY_SECONDS', 90, 5, 3600, 'seconds'),
   METRICS_PORT: optionalText.transform((value, ctx) => {
     if (value === undefined) return undefined;
     const port = Number(value);
@@ -201,6 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
       decryptionFailureTolerance: vars.DECRYPTION_FAILURE_TOLERANCE,
       dailyTokenCap: vars.DAILY_TOKEN_CAP,
       userCooldownMs: vars.USER_COOLDOWN_SECONDS * 1000,
+      firstAudioTimeoutMs: vars.FIRST_AUDIO_TIMEOUT_MS,
+      maxReplyMs: vars.MAX_REPLY_SECONDS * 1000,
     }),
     logLevel: vars.LOG_LEVEL ?? 'info',
     dataDir: vars.DATA_DIR ?? './data',

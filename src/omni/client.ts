@@ -56,13 +56,24 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<vo
   });
 }
 
-function idleTimeout(idleTimeoutMs: number, cause?: unknown): OmniError {
+/** Per call: how many tries, and who wants the service's request id once the response has started. */
+export interface StreamOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Total tries for this call, counting the first; default the client's `maxAttempts`. */
+  readonly maxAttempts?: number;
+  /** Called when a response starts (headers in), with the service's request id when it sent one. */
+  readonly onResponse?: (response: { readonly requestId: string | undefined }) => void;
+}
+
+function idleTimeout(idleTimeoutMs: number, receivedAny: boolean, requestId: string | undefined, cause?: unknown): OmniError {
   return new OmniError({
     kind: 'timeout',
     retryable: true,
     cause,
-    message: `Qwen-Omni stream idle for ${idleTimeoutMs} ms`,
-    userMessage: 'The model stopped answering part-way. Please try again.',
+    requestId,
+    message: `Qwen-Omni stream idle for ${idleTimeoutMs} ms${receivedAny ? '' : ' before its first chunk'}`,
+    // Words that match what the person saw: nothing at all, or a reply that stopped.
+    userMessage: receivedAny ? 'The model stopped answering part-way. Please try again.' : "The model didn't answer in time. Please try again.",
   });
 }
 
@@ -93,12 +104,12 @@ export class OmniClient {
    * The reply to `request` as events. Ends quietly when `signal` aborts (abort is not an error);
    * breaking out of the loop also cancels the HTTP request. Failures throw OmniError.
    */
-  async *stream(request: OmniRequest, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<OmniEvent> {
+  async *stream(request: OmniRequest, { signal, maxAttempts = this.#options.maxAttempts, onResponse }: StreamOptions = {}): AsyncGenerator<OmniEvent> {
     const body = toJsonBody(buildRequestBody(request));
     for (let attempt = 1; ; attempt++) {
       let delivered = false;
       try {
-        for await (const event of this.#attempt(body, signal)) {
+        for await (const event of this.#attempt(body, signal, onResponse)) {
           delivered = true;
           yield event;
         }
@@ -107,7 +118,7 @@ export class OmniClient {
         if (signal?.aborted) return;
         const failure = toOmniError(error);
         const delayMs = failure.retryAfterMs ?? this.#options.retryBaseDelayMs * 2 ** (attempt - 1);
-        const retry = !delivered && failure.retryable && attempt < this.#options.maxAttempts && delayMs <= this.#options.maxRetryDelayMs;
+        const retry = !delivered && failure.retryable && attempt < maxAttempts && delayMs <= this.#options.maxRetryDelayMs;
         if (!retry) throw failure;
         try {
           await this.#options.sleep(delayMs, signal);
@@ -118,12 +129,14 @@ export class OmniClient {
     }
   }
 
-  async *#attempt(body: Buffer, signal: AbortSignal | undefined): AsyncGenerator<OmniEvent> {
+  async *#attempt(body: Buffer, signal: AbortSignal | undefined, onResponse: StreamOptions['onResponse']): AsyncGenerator<OmniEvent> {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     let idleTimer: NodeJS.Timeout | undefined;
     let idle = false;
+    let receivedAny = false;
+    let requestId: string | undefined;
     const armIdleTimer = (): void => {
       clearTimeout(idleTimer);
       idleTimer = setTimeout(() => {
@@ -134,13 +147,17 @@ export class OmniClient {
     try {
       // The SDK's chat.completions.create would serialize the body again; this is the same call with the JSON
       // already made (DashScope's body is the SDK's shape plus fields it does not type: video parts, enable_thinking).
-      const stream = await this.#openai.post<Stream<ChatCompletionChunk>>('/chat/completions', {
-        body,
-        headers: { 'content-type': 'application/json' },
-        stream: true,
-        signal: controller.signal,
-        maxRetries: 0,
-      });
+      const { data: stream, request_id } = await this.#openai
+        .post<Stream<ChatCompletionChunk>>('/chat/completions', {
+          body,
+          headers: { 'content-type': 'application/json' },
+          stream: true,
+          signal: controller.signal,
+          maxRetries: 0,
+        })
+        .withResponse();
+      requestId = request_id ?? undefined;
+      onResponse?.({ requestId });
       armIdleTimer();
       const assembler = new Pcm16Assembler();
       let finished = false;
@@ -148,14 +165,15 @@ export class OmniClient {
         armIdleTimer();
         for (const event of eventsOfChunk(chunk, assembler)) {
           if (event.type === 'finish') finished = true;
+          if (event.type === 'text' || event.type === 'audio') receivedAny = true;
           yield event;
         }
       }
       // The SDK ends iteration quietly on abort and on a body cut short, so an unfinished reply is checked here.
-      if (idle) throw idleTimeout(this.#options.idleTimeoutMs);
+      if (idle) throw idleTimeout(this.#options.idleTimeoutMs, receivedAny, requestId);
       if (!finished && !signal?.aborted) throw new Error('the stream ended before the reply was finished');
     } catch (error) {
-      if (idle) throw idleTimeout(this.#options.idleTimeoutMs, error);
+      if (idle) throw idleTimeout(this.#options.idleTimeoutMs, receivedAny, requestId, error);
       throw error;
     } finally {
       clearTimeout(idleTimer);

@@ -1,8 +1,8 @@
 /**
  * One guild's voice conversation as a typed state machine: listening, thinking (a request is out),
- * speaking (a reply is playing), destroyed. One reply at a time; speech from someone else while the bot
- * speaks is a barge-in (playback stops, the request is aborted, history keeps only what was heard);
- * utterances that end while a reply is being prepared wait in a fair queue, one per speaker.
+ * speaking (a reply is playing), destroyed. One reply at a time; speech that starts while the bot speaks
+ * is a barge-in (playback stops, the request is aborted, history keeps only what was heard); every finished
+ * utterance waits in a fair queue (first come, first served, one place per speaker) until the bot is free.
  */
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -12,11 +12,14 @@ import { MODEL_INPUT_SAMPLE_RATE } from '../audio/pipelines.ts';
 import { BotError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { OmniModel } from '../omni/catalogue.ts';
-import type { OmniEvent, OmniUsage } from '../omni/events.ts';
+import type { StreamOptions } from '../omni/client.ts';
+import { MODEL_OUTPUT_SAMPLE_RATE, type OmniEvent, type OmniUsage } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
 import { textTokens } from '../omni/tokens.ts';
 import { ReplyAudio } from '../playback/ReplyAudio.ts';
+import { streamWithFirstAudioDeadline } from './firstAudio.ts';
 import { History, INTERRUPTED_MARK, estimatedSpeechMs, heardPart, type SpokenTurn } from './History.ts';
+import { NoticeFolder } from './NoticeFolder.ts';
 import { silentVerdict, speakerLine, voiceSystemPrompt, type ListenMode } from './prompt.ts';
 
 /** A finished stretch of one person's speech, 16 kHz mono. */
@@ -54,10 +57,12 @@ export interface SessionPolicy {
 /** Text chat beside the voice channel, for notices and transcripts. */
 export interface SessionChat {
   post(text: string): void;
+  /** Shows that the bot is working on an answer (Discord's typing indicator, which lasts about 10 s). */
+  typing?(): void;
 }
 
 export interface ReplyStreamer {
-  stream(request: OmniRequest, options: { signal?: AbortSignal }): AsyncIterable<OmniEvent>;
+  stream(request: OmniRequest, options: StreamOptions): AsyncIterable<OmniEvent>;
 }
 
 export interface VoiceSessionOptions {
@@ -70,8 +75,12 @@ export interface VoiceSessionOptions {
   readonly log: Logger;
   /** Audio held before playback starts (ms). */
   readonly jitterMs: number;
-  /** At most one error notice per this many ms, so a failing model does not flood the chat. */
+  /** At most one notice message per this many ms; repeats inside it are folded into the next one. */
   readonly noticeIntervalMs?: number;
+  /** A turn's request -> the model's first audio, one retry included (ms); then the turn is given up. */
+  readonly firstAudioTimeoutMs?: number;
+  /** A reply is ended cleanly after this much audio (ms). */
+  readonly maxReplyMs?: number;
   readonly now?: () => number;
 }
 
@@ -107,10 +116,14 @@ export interface TurnOutcome {
   readonly playedMs: number;
   readonly interrupted: boolean;
   readonly silent: boolean;
+  /** Ended before the model finished: at the length limit, or by a failure after some audio was played. */
+  readonly cut?: 'length-limit' | 'failure';
   readonly error?: BotError;
 }
 
 const DEFAULT_NOTICE_INTERVAL_MS = 15_000;
+const DEFAULT_FIRST_AUDIO_TIMEOUT_MS = 8_000;
+const DEFAULT_MAX_REPLY_MS = 90_000;
 const RECENT_TIMINGS = 5;
 
 export class VoiceSession extends EventEmitter<{
@@ -122,8 +135,8 @@ export class VoiceSession extends EventEmitter<{
   readonly #now: () => number;
   readonly #pending = new Map<string, Utterance>();
   readonly #timings: TurnTiming[] = [];
+  readonly #notices: NoticeFolder;
   #state: SessionState = { status: 'listening' };
-  #lastNoticeAt = -Infinity;
   /** The latest turn's run; the next turn waits for it so history holds the cut reply before it is read. */
   #lastRun: Promise<void> = Promise.resolve();
 
@@ -131,6 +144,7 @@ export class VoiceSession extends EventEmitter<{
     super();
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
+    this.#notices = new NoticeFolder((text) => options.chat.post(text), options.noticeIntervalMs ?? DEFAULT_NOTICE_INTERVAL_MS);
   }
 
   get state(): SessionState {
@@ -173,15 +187,15 @@ export class VoiceSession extends EventEmitter<{
     }
   }
 
-  /** Someone finished a sentence: answer it now, or queue it behind the reply being prepared. */
+  /**
+   * Someone finished a sentence: it takes its place in the queue and is answered when the bot is free.
+   * It never cuts the reply playing (speech that began before that reply did is not talking over it; speech
+   * that starts over it already stopped it in onSpeechStart) nor passes anyone who was waiting.
+   */
   onUtterance(utterance: Utterance): void {
     if (this.#state.status === 'destroyed' || !this.hears(utterance.speakerId)) return;
-    if (this.#state.status === 'speaking') this.state = { status: 'listening' };
-    if (this.#state.status === 'thinking') {
-      this.#enqueue(utterance);
-      return;
-    }
-    this.#start(utterance);
+    this.#enqueue(utterance);
+    this.#startNext();
   }
 
   /** Forget the conversation (and anything queued); a reply in progress is stopped. */
@@ -194,6 +208,7 @@ export class VoiceSession extends EventEmitter<{
 
   destroy(): void {
     this.reset();
+    this.#notices.dispose();
     this.state = { status: 'destroyed' };
   }
 
@@ -227,10 +242,7 @@ export class VoiceSession extends EventEmitter<{
   }
 
   #notice(text: string): void {
-    const now = this.#now();
-    if (now - this.#lastNoticeAt < (this.#options.noticeIntervalMs ?? DEFAULT_NOTICE_INTERVAL_MS)) return;
-    this.#lastNoticeAt = now;
-    this.#options.chat.post(text);
+    this.#notices.notify(text);
   }
 
   #request(spoken: SpokenTurn, speakerId: string): OmniRequest {
@@ -261,21 +273,52 @@ export class VoiceSession extends EventEmitter<{
     let firstAudioAt: number | undefined;
     let playbackAt: number | undefined;
     let failure: BotError | undefined;
+    // The request stops with the turn (barge-in, reset) or at the reply length limit.
+    const lengthLimit = new AbortController();
+    const requestSignal = AbortSignal.any([turn.controller.signal, lengthLimit.signal]);
+    const maxReplySamples = Math.round(((this.#options.maxReplyMs ?? DEFAULT_MAX_REPLY_MS) / 1000) * MODEL_OUTPUT_SAMPLE_RATE);
+    let receivedSamples = 0;
+    let capped = false;
 
-    const feed = (pcm: Int16Array): void => {
-      reply.push(pcm);
+    const startPlayback = (): void => {
       if (!playback && reply.started && owns()) {
         playback = this.#options.output.play(reply.readable);
         playbackAt = this.#now();
         this.state = { status: 'speaking', turn, playback };
       }
     };
+    const feed = (pcm: Int16Array): void => {
+      if (capped) return;
+      if (receivedSamples + pcm.length >= maxReplySamples) {
+        // The length limit: keep what fits, stop the request; the audio then ends at a frame boundary.
+        pcm = pcm.subarray(0, maxReplySamples - receivedSamples);
+        capped = true;
+        lengthLimit.abort();
+      }
+      receivedSamples += pcm.length;
+      reply.push(pcm);
+      startPlayback();
+    };
+    /** No more audio is coming: the rest of the jitter buffer plays out, however little arrived. */
+    const playToEnd = async (): Promise<void> => {
+      if (!owns()) return;
+      reply.end();
+      if (reply.totalMs > 0) startPlayback();
+      if (playback) await playback.finished;
+    };
 
     const requestAt = this.#now();
     try {
-      const request = this.#request(spoken, utterance.speakerId);
-      for await (const event of this.#options.omni.stream(request, { signal: turn.controller.signal })) {
-        if (!owns()) break;
+      const omniRequest = this.#request(spoken, utterance.speakerId);
+      const events = streamWithFirstAudioDeadline(this.#options.omni, omniRequest, {
+        deadlineMs: this.#options.firstAudioTimeoutMs ?? DEFAULT_FIRST_AUDIO_TIMEOUT_MS,
+        signal: requestSignal,
+        onWaiting: () => {
+          if (owns()) this.#options.chat.typing?.();
+        },
+      });
+      for await (const event of events) {
+        if (!owns() || capped) break;
         if (event.type === 'text') {
           text += event.text;
           if (verdict === 'undecided') {
@@ -295,15 +338,14 @@ export class VoiceSession extends EventEmitter<{
         verdict = silentVerdict(text, true);
         if (verdict === 'speak') held.splice(0).forEach(feed);
       }
-      if (verdict === 'speak' && owns()) {
-        reply.end();
-        if (!playback && reply.totalMs > 0) feed(new Int16Array(0));
-        if (playback) await playback.finished;
-      }
+      if (verdict === 'speak') await playToEnd();
     } catch (error) {
       failure = error instanceof BotError ? error : new BotError(String(error), { cause: error });
       this.#options.log.warn({ err: error, guildSpeaker: utterance.speakerId }, 'voice turn failed');
-      if (owns()) this.#notice(failure.userMessage);
+      const told = owns();
+      // Cut part-way: the person hears what did arrive, then the notice.
+      if (verdict === 'speak') await playToEnd();
+      if (told) this.#notice(failure.userMessage);
     } finally {
       reply.readable.destroy();
     }
@@ -312,13 +354,15 @@ export class VoiceSession extends EventEmitter<{
     const playedMs = playback ? Math.min(playback.playedMs(), reply.totalMs) : 0;
     // Cut short by a barge-in or reset (not by finishing): only the part played was heard.
     const interrupted = !silent && turn.controller.signal.aborted;
+    const cut = capped ? 'length-limit' : failure && playedMs > 0 ? 'failure' : undefined;
+    const partial = interrupted || cut !== undefined;
     // Text runs ahead of audio, so the reply's full length is at least what its text takes to say.
-    const heard = interrupted ? heardPart(text, playedMs, Math.max(reply.totalMs, estimatedSpeechMs(text))) : text;
+    const heard = partial ? heardPart(text, playedMs, Math.max(reply.totalMs, estimatedSpeechMs(text))) : text;
     if (turn.record && !silent) {
       this.history.add(spoken);
-      if (heard || interrupted) this.history.add({ role: 'assistant', text: interrupted ? `${heard}${INTERRUPTED_MARK}` : heard });
+      if (heard || partial) this.history.add({ role: 'assistant', text: partial ? `${heard}${INTERRUPTED_MARK}` : heard });
       if (text && this.#options.policy.transcriptEnabled())
-        this.#options.chat.post(`**${this.#options.botName}** → ${utterance.speakerName}: ${heard}${interrupted ? ' …' : ''}`);
+        this.#options.chat.post(`**${this.#options.botName}** → ${utterance.speakerName}: ${heard}${partial ? ' …' : ''}`);
     }
     if (!silent && !failure) {
       this.#timings.push({
@@ -329,7 +373,16 @@ export class VoiceSession extends EventEmitter<{
       });
       if (this.#timings.length > RECENT_TIMINGS) this.#timings.shift();
     }
-    this.emit('turnDone', { speakerId: utterance.speakerId, text, heardText: heard, playedMs, interrupted, silent, ...(failure ? { error: failure } : {}) });
+    this.emit('turnDone', {
+      speakerId: utterance.speakerId,
+      text,
+      heardText: heard,
+      playedMs,
+      interrupted,
+      silent,
+      ...(cut ? { cut } : {}),
+      ...(failure ? { error: failure } : {}),
+    });
     if (owns()) this.state = { status: 'listening' };
     this.#startNext();
   }

@@ -93,3 +93,14 @@ test('voice settings have sensible defaults and are range-checked', () => {
     'IDLE_LEAVE_SECONDS must be a whole number of seconds.',
   ]);
 });
+
+test('the first-audio deadline and the reply length limit: defaults, and out-of-range values refused', () => {
+  const config = loadConfig({}, { discord: false, omni: false });
+  assert.equal(config.voice.firstAudioTimeoutMs, 8000);
+  assert.equal(config.voice.maxReplyMs, 90_000);
+  assert.equal(loadConfig({ FIRST_AUDIO_TIMEOUT_MS: '5000', MAX_REPLY_SECONDS: '30' }, { discord: false, omni: false }).voice.maxReplyMs, 30_000);
+  assert.deepEqual(problemsOf({ FIRST_AUDIO_TIMEOUT_MS: '100', MAX_REPLY_SECONDS: 'long' }, { discord: false, omni: false }), [
+    'FIRST_AUDIO_TIMEOUT_MS must be at least 1000 milliseconds.',
+    'MAX_REPLY_SECONDS must be a number of seconds.',
+  ]);
+});

@@ -241,3 +241,16 @@ test('a stream that goes quiet times out with a clear error', async () => {
     (error: unknown) => error instanceof OmniError && error.kind === 'timeout',
   );
 });
+
+test('a response that opens and then says nothing times out as "did not answer", with the request id kept', async () => {
+  fake.script({ text: 'never sent', stallAfterChunks: 0 });
+  const { client } = clientWithRecordedWaits({ idleTimeoutMs: 100 });
+  const started: Array<string | undefined> = [];
+  await assert.rejects(
+    collect(client.stream({ model: flash, turns: [{ role: 'user', text: 'hi' }] }, { maxAttempts: 1, onResponse: (r) => started.push(r.requestId) })),
+    (error: unknown) =>
+      error instanceof OmniError && error.kind === 'timeout' && /didn't answer in time/.test(error.userMessage) && error.requestId === started[0],
+  );
+  assert.equal(started.length, 1, 'one try only, as asked for this call');
+  assert.match(started[0] ?? '', /^[0-9a-f-]{36}$/u);
+});

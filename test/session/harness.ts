@@ -14,15 +14,25 @@ export interface SessionHarness {
   readonly session: VoiceSession;
   readonly output: FakeVoiceOutput;
   readonly posts: string[];
+  /** How many times the session showed it was working (typing). */
+  readonly typing: { count: number };
   readonly usage: Array<{ userId: string; usage: OmniUsage }>;
   readonly settings: { mode: ListenMode; onlyUser?: string; voices: Map<string, string>; refuse?: string; transcript: boolean };
   /** Resolves with the next finished turn. */
   nextTurn(): Promise<TurnOutcome>;
 }
 
-export function createSessionHarness(fake: FakeOmni, options: { jitterMs?: number; now?: () => number } = {}): SessionHarness {
+export interface SessionHarnessOptions {
+  readonly jitterMs?: number;
+  readonly now?: () => number;
+  readonly firstAudioTimeoutMs?: number;
+  readonly maxReplyMs?: number;
+}
+
+export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOptions = {}): SessionHarness {
   const output = new FakeVoiceOutput();
   const posts: string[] = [];
+  const typing = { count: 0 };
   const usage: SessionHarness['usage'] = [];
   const settings: SessionHarness['settings'] = { mode: 'everyone', voices: new Map(), transcript: false };
   const session = new VoiceSession({
@@ -30,10 +40,12 @@ export function createSessionHarness(fake: FakeOmni, options: { jitterMs?: numbe
     model: MODELS['qwen3-omni-flash']!,
     botName: 'Omni',
     output,
-    chat: { post: (text) => posts.push(text) },
+    chat: { post: (text) => posts.push(text), typing: () => typing.count++ },
     log: createLogger('silent'),
     jitterMs: options.jitterMs ?? 60,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.firstAudioTimeoutMs ? { firstAudioTimeoutMs: options.firstAudioTimeoutMs } : {}),
+    ...(options.maxReplyMs ? { maxReplyMs: options.maxReplyMs } : {}),
     policy: {
       listenMode: () => ({ mode: settings.mode, ...(settings.onlyUser ? { userId: settings.onlyUser } : {}) }),
       voiceFor: (userId) => settings.voices.get(userId) ?? 'Cherry',
@@ -47,6 +59,7 @@ export function createSessionHarness(fake: FakeOmni, options: { jitterMs?: numbe
     session,
     output,
     posts,
+    typing,
     usage,
     settings,
     nextTurn: async () => (await once(session, 'turnDone'))[0] as TurnOutcome,

@@ -1,4 +1,4 @@
-// Pins failure handling: a model error becomes one short notice (rate-limited) and the bot keeps listening;
+// Pins failure handling: a model error becomes one short notice (rate-limited, see session.notices) and the bot keeps listening;
 // a refusal by cost control sends no request.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -23,13 +23,14 @@ test('a 429 gives a short notice and the next utterance is answered', async () =
   assert.match(h.posts[0]!, /too many requests.*30 s/);
   assert.equal(h.session.state.status, 'listening');
 
-  // The harness's client never waits to retry, so one 500 fails the turn.
+  // A voice turn retries once, so two 500s fail it.
+  fake.script({ fail: { status: 500 } });
   fake.script({ fail: { status: 500 } });
   clock += 1000;
   done = h.nextTurn();
   h.session.onUtterance(utterance('alice'));
   await done;
-  assert.equal(h.posts.length, 1, 'a second notice within the interval is held back');
+  assert.equal(h.posts.length, 1, 'a second notice within the interval is held back (and folded in later)');
 
   fake.script({ text: 'Back again.', audio: { toneHz: 440, seconds: 0.2 } });
   done = h.nextTurn();

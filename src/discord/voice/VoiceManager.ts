@@ -93,7 +93,9 @@ export class VoiceManager {
         output: voice,
         log: guildLog,
         jitterMs: config.voice.jitterBufferMs,
-        chat: { post: (text) => void this.#post(channel, text) },
+        firstAudioTimeoutMs: config.voice.firstAudioTimeoutMs,
+        maxReplyMs: config.voice.maxReplyMs,
+        chat: { post: (text) => void this.#post(channel, text), typing: () => void this.#typing(channel) },
         policy: {
           listenMode: () => {
             const { listen } = store.settings.getGuildSettings(guildId);
@@ -204,6 +206,14 @@ export class VoiceManager {
       conversation.idleTimer = undefined;
     } else if (!conversation.idleTimer) {
       conversation.idleTimer = setTimeout(() => this.leave(guild.id), this.#options.config.voice.idleLeaveMs).unref();
+    }
+  }
+
+  async #typing(channel: VoiceBasedChannel): Promise<void> {
+    try {
+      await channel.sendTyping();
+    } catch (error) {
+      this.#options.log.debug({ err: error, channel: channel.id }, 'could not show typing in the voice channel chat');
     }
   }
 

@@ -52,3 +52,28 @@ test('a dropped connection mid-stream makes iteration throw', async () => {
   // The fake cut the connection itself: that is not a client abort.
   assert.equal(await fake.requests.at(-1)?.aborted, false);
 });
+
+test('a stalled reply sends the status and headers, then nothing until the client hangs up', async () => {
+  fake.script({ text: 'never sent', stallAfterChunks: 0 });
+  const controller = new AbortController();
+  const stream = await omniClient(fake).chat.completions.create(
+    { model: 'qwen3-omni-flash', messages: [{ role: 'user', content: 'Hi' }], stream: true },
+    { signal: controller.signal },
+  );
+  const chunks: Chunk[] = [];
+  const reading = (async () => {
+    for await (const chunk of stream) chunks.push(chunk);
+  })().catch(() => {});
+  // The response is open (the SDK returned the stream), and the fake has sent no chunk.
+  controller.abort();
+  await reading;
+  assert.equal(chunks.length, 0);
+  assert.equal(await fake.requests.at(-1)?.aborted, true, 'only the client ended it');
+});
+
+test('a malformed event mid-stream makes iteration throw after the chunks before it', async () => {
+  fake.script({ text: 'one two three four', malformedAfterChunks: 2 });
+  const { chunks, error } = await readUntilThrow();
+  assert.equal(chunks.length, 2);
+  assert.ok(error instanceof Error, 'iteration throws');
+});

@@ -156,6 +156,8 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
         finishReason: reply.finishReason ?? 'stop',
         midStreamError: reply.midStreamError,
         dropAfterChunks: reply.dropAfterChunks,
+        stallAfterChunks: reply.stallAfterChunks,
+        malformedAfterChunks: reply.malformedAfterChunks,
         onDrop,
         onFirstAudio,
         onAudioChunk,

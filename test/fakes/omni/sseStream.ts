@@ -30,6 +30,8 @@ export interface StreamPlan {
   readonly usage: Usage | undefined;
   readonly midStreamError: { readonly afterChunks: number; readonly code: string; readonly message: string } | undefined;
   readonly dropAfterChunks: number | undefined;
+  readonly stallAfterChunks?: number | undefined;
+  readonly malformedAfterChunks?: number | undefined;
   /** Called just before a scripted drop, so the fake can tell its own cut from the client's. */
   readonly onDrop: () => void;
   /** Called once the first audio chunk has been handed to the socket (performance.now() time). */
@@ -39,7 +41,7 @@ export interface StreamPlan {
 }
 
 /** How a stream ended. */
-export type StreamOutcome = 'completed' | 'error-event' | 'dropped' | 'client-closed';
+export type StreamOutcome = 'completed' | 'error-event' | 'malformed' | 'dropped' | 'client-closed';
 
 /** How long audio stays downloadable, for `expires_at`. */
 const AUDIO_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -115,6 +117,8 @@ export async function streamReply(res: ServerResponse, plan: StreamPlan, signal:
   const steps = buildSteps(plan);
   const audioChunkMs = (plan.audioChunkBytes / 2 / OUTPUT_SAMPLE_RATE) * 1000;
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+  // The status line goes out now, as the service sends it, even if no chunk follows.
+  res.flushHeaders();
   try {
     let audioStart: number | undefined;
     let audioIndex = 0;
@@ -124,6 +128,16 @@ export async function streamReply(res: ServerResponse, plan: StreamPlan, signal:
         plan.onDrop();
         res.destroy();
         return 'dropped';
+      }
+      if (plan.stallAfterChunks === sent) {
+        // Hung: nothing more until the client hangs up.
+        if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        return 'client-closed';
+      }
+      if (plan.malformedAfterChunks === sent) {
+        await write(res, 'data: {"choices":[{"delta":{"audio":{"data":\n\n', signal);
+        res.end();
+        return 'malformed';
       }
       if (plan.midStreamError?.afterChunks === sent) {
         const { code, message } = plan.midStreamError;

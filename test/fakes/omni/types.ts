@@ -33,6 +33,13 @@ export interface ScriptedReply {
   readonly midStreamError?: { readonly afterChunks: number; readonly code: string; readonly message: string };
   /** Destroy the connection after this many chunks (the role chunk counts). */
   readonly dropAfterChunks?: number;
+  /**
+   * Go quiet after this many chunks (the role chunk counts; 0 = status and headers, then nothing) and hold
+   * the connection open until the client gives up: a hung model.
+   */
+  readonly stallAfterChunks?: number;
+  /** Send a data line that is not JSON after this many chunks (the role chunk counts), then end the stream. */
+  readonly malformedAfterChunks?: number;
   readonly finishReason?: 'stop' | 'length';
 }
 
