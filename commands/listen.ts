@@ -31,7 +31,7 @@ export const listen: SlashCommand = {
     const guildId = requireGuild(interaction);
     requireListenerOrManager(interaction, services, 'whom I listen to');
     const mode = interaction.options.getString('mode', true) as keyof typeof EXPLANATIONS;
-    services.store.settings.updateGuildSettings(guildId, {
+    await services.store.settings.updateGuildSettings(guildId, {
       listen: mode === 'only-me' ? { mode, userId: interaction.user.id } : { mode },
     });
     await replyPrivately(interaction, EXPLANATIONS[mode]);

@@ -25,12 +25,12 @@ export const persona: SlashCommand = {
     const guildId = requireGuild(interaction);
     const sub = interaction.options.getSubcommand();
     if (sub === 'show') {
-      const current = store.settings.getGuildSettings(guildId).persona;
+      const current = (await store.settings.getGuildSettings(guildId)).persona;
       return replyPrivately(interaction, current ? `Persona: ${current}` : 'No persona is set; I talk as myself.');
     }
     requireManageGuild(interaction, 'the persona');
     const text = sub === 'set' ? interaction.options.getString('text', true).trim() : null;
-    store.settings.updateGuildSettings(guildId, { persona: text || null });
+    await store.settings.updateGuildSettings(guildId, { persona: text || null });
     await replyPrivately(interaction, text ? 'Persona saved. It applies from the next reply.' : 'Persona cleared.');
   },
 };

@@ -17,7 +17,7 @@ export const transcript: SlashCommand = {
     const guildId = requireGuild(interaction);
     requireListenerOrManager(interaction, services, 'transcripts');
     const enabled = interaction.options.getString('state', true) === 'on';
-    services.store.settings.updateGuildSettings(guildId, { transcript: { enabled } });
+    await services.store.settings.updateGuildSettings(guildId, { transcript: { enabled } });
     await replyPrivately(interaction, enabled ? "Transcripts on: I'll post what I say in the voice channel's chat." : 'Transcripts off.');
   },
 };

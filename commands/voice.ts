@@ -72,11 +72,11 @@ export const voice: SlashCommand = {
     if (interaction.options.getString('scope') === 'server') {
       const guildId = requireGuild(interaction);
       requireManageGuild(interaction, "the server's voice");
-      store.settings.updateGuildSettings(guildId, { voice: chosen.name });
+      await store.settings.updateGuildSettings(guildId, { voice: chosen.name });
       await replyPrivately(interaction, `The server's default voice is now ${chosen.label}. People who picked their own keep it.`);
       return;
     }
-    store.settings.setUserVoice(interaction.user.id, chosen.name);
+    await store.settings.setUserVoice(interaction.user.id, chosen.name);
     await replyPrivately(interaction, `I'll answer you in ${chosen.label} from now on.`);
   },
 };

@@ -13,7 +13,8 @@ import type { Logger } from './log.ts';
 import { OmniClient } from './omni/client.ts';
 import type { SpeechDetector } from './receive/SpeakerListener.ts';
 import { CostControl } from './session/CostControl.ts';
-import { Store } from './store/Store.ts';
+import { openStore, type Store } from './store/Store.ts';
+import { StoreCache } from './store/StoreCache.ts';
 
 export type BotConfig = Config & { readonly discord: DiscordSettings; readonly omni: OmniSettings };
 
@@ -39,6 +40,7 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
   const byName = new Map<string, SlashCommand>(allCommands.map((command) => [command.name, command]));
   let services: BotServices | undefined;
   let store: Store | undefined;
+  let cache: StoreCache | undefined;
 
   client.on(Events.InteractionCreate, async (interaction) => {
     if (!interaction.isChatInputCommand() || !services) return;
@@ -65,7 +67,9 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
   return {
     client,
     async start() {
-      store = Store.open(config.dataDir);
+      store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      cache = new StoreCache(store, log);
+      log.info({ engine: store.engine, store: store.location }, 'store open');
       const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
       try {
         await client.login(config.discord.token);
@@ -79,16 +83,17 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
         throw error;
       }
       const readyClient = await ready;
-      const costs = new CostControl(store, config.voice);
-      const voice = new VoiceManager({ client: readyClient, config, omni, store, costs, log, createDetector: () => createDetector(config) });
-      services = { config, model: config.omni.model, log, store, omni, costs, voice, attachmentHosts };
+      const costs = new CostControl(cache, config.voice);
+      const voice = new VoiceManager({ client: readyClient, config, omni, cache, costs, log, createDetector: () => createDetector(config) });
+      services = { config, model: config.omni.model, log, store, cache, omni, costs, voice, attachmentHosts };
       const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: allCommands.length, scope }, 'bot ready');
     },
     async stop() {
       services?.voice.leaveAll();
       await client.destroy();
-      store?.close();
+      await cache?.close();
+      await store?.close();
     },
   };
 }

@@ -58,6 +58,8 @@ export interface Config {
   readonly voice: VoiceSettings;
   readonly logLevel: LogLevel;
   readonly dataDir: string;
+  /** PostgreSQL instead of the SQLite file in dataDir, for several processes or machines; a secret (may hold a password). */
+  readonly databaseUrl: string | undefined;
 }
 
 /** Which groups of settings the caller cannot run without. */
@@ -116,6 +118,9 @@ const envSchema = z.object({
   DEFAULT_VOICE: optionalText,
   LOG_LEVEL: optionalText.pipe(z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.` }).optional()),
   DATA_DIR: optionalText,
+  DATABASE_URL: optionalText.refine((url) => url === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(url), {
+    message: 'DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/dbname (leave it unset for the embedded SQLite file).',
+  }),
   // At most 700 ms by default: longer feels sluggish, much shorter cuts people off mid-sentence.
   SILENCE_MS: integer('SILENCE_MS', 700, 200, 3000, 'milliseconds'),
   JITTER_BUFFER_MS: integer('JITTER_BUFFER_MS', 100, 0, 1000, 'milliseconds'),
@@ -177,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
     }),
     logLevel: vars.LOG_LEVEL ?? 'info',
     dataDir: vars.DATA_DIR ?? './data',
+    databaseUrl: vars.DATABASE_URL,
   });
 }
 

@@ -1,5 +1,6 @@
 // Shared by the store tests: throwaway data directories, a settable clock, a child-process runner.
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,7 @@ export function fakeClock(iso: string): { now: () => Date; set: (iso: string) =>
   return { now: () => current, set: (next) => (current = new Date(next)) };
 }
 
-/** Runs `code` (an ES module, with `Store` imported) in a new Node process and returns its stdout. */
+/** Runs `code` (an ES module, with `SqliteStore` and `openStore` imported) in a new Node process and returns its stdout. */
 export function runInChild(code: string): string {
   const result = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', childScript(code)], {
     encoding: 'utf8',
@@ -35,7 +36,20 @@ export function startChild(code: string): ReturnType<typeof spawn> {
   });
 }
 
+/** Runs `code` like runInChild without blocking this process's event loop (a PostgreSQL server in it may be needed). */
+export async function runInChildAsync(code: string): Promise<string> {
+  const child = startChild(code);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [status] = (await once(child, 'close')) as [number | null];
+  if (status !== 0) throw new Error(`child failed (${status}): ${stderr}`);
+  return stdout;
+}
+
 function childScript(code: string): string {
+  const sqlite = new URL('../../src/store/SqliteStore.ts', import.meta.url).href;
   const store = new URL('../../src/store/Store.ts', import.meta.url).href;
-  return `import { Store } from ${JSON.stringify(store)};\n${code}`;
+  return `import { SqliteStore } from ${JSON.stringify(sqlite)};\nimport { openStore } from ${JSON.stringify(store)};\n${code}`;
 }

@@ -46,7 +46,7 @@ export function voiceMessagePayload(voiceMessage: VoiceMessage) {
 export async function onMessage(message: Message, services: BotServices, botId: string): Promise<void> {
   if (message.author.bot) return;
   const files = [...message.attachments.values()];
-  const inDescribeChannel = message.inGuild() && files.length > 0 && services.store.describeChannels.has(message.guildId, message.channelId);
+  const inDescribeChannel = message.inGuild() && files.length > 0 && (await services.store.describeChannels.has(message.guildId, message.channelId));
   if (!inDescribeChannel && !(await isAddressed(message, botId))) return;
   const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
   if (!text && files.length === 0) return;
