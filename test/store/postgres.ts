@@ -22,7 +22,12 @@ export interface TestPostgres {
   close(): void;
   /** The superuser URL of the `postgres` database. */
   readonly adminUrl: string;
+  /** The superuser's password (TCP logins need it; the socket trusts). */
+  readonly password: string;
+  readonly port: number;
 }
+
+const PASSWORD = 'pg-test-secret';
 
 /** Where the server binaries are, or undefined when PostgreSQL is not installed. */
 export function postgresBin(): string | undefined {
@@ -84,17 +89,35 @@ export async function startPostgres(): Promise<TestPostgres> {
     }
   };
   // --no-sync and fsync=off: a test cluster need not survive a power cut, and fsyncs are slow on shared disks.
-  run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  // Logins over TCP need the password, so a wrong one is refused as on a real server.
+  const pwfile = path.join(dir, 'pwfile');
+  fs.writeFileSync(pwfile, PASSWORD);
+  if (asRoot) execFileSync('chown', ['nobody', pwfile]);
+  run('initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    `--pwfile=${pwfile}`,
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
   const port = await freePort();
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
   const start = (): void => run('pg_ctl', ['-D', data, '-l', logFile, '-o', options, '-w', '-t', '60', 'start']);
   const stop = (): void => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
   start();
   let running = true;
-  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const adminUrl = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
   let next = 0;
   return {
     adminUrl,
+    password: PASSWORD,
+    port,
     async createDatabase() {
       const name = `test_${process.pid}_${next++}`;
       const client = new pg.Client({ connectionString: adminUrl });
@@ -104,7 +127,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       } finally {
         await client.end();
       }
-      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+      return `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${name}`;
     },
     stop() {
       if (!running) return;
