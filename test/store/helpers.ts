@@ -4,7 +4,9 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
+import { createLogger, type Logger } from '../../src/log.ts';
 
 /** A fresh data directory, removed when the test ends. */
 export function tempDir(t: TestContext): string {
@@ -52,4 +54,16 @@ function childScript(code: string): string {
   const sqlite = new URL('../../src/store/SqliteStore.ts', import.meta.url).href;
   const store = new URL('../../src/store/Store.ts', import.meta.url).href;
   return `import { SqliteStore } from ${JSON.stringify(sqlite)};\nimport { openStore } from ${JSON.stringify(store)};\n${code}`;
+}
+
+/** A logger whose lines the test can read. */
+export function capturedLogger(): { log: Logger; lines: () => Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { log: createLogger('info', sink), lines: () => lines };
 }
