@@ -76,7 +76,10 @@ export interface Store {
   readonly settings: SettingsStore;
   readonly usage: UsageStore;
   readonly describeChannels: DescribeChannelStore;
-  /** Calls `listener` after each committed change, made by this process or (PostgreSQL) any other; returns an unsubscribe. */
+  /**
+   * Calls `listener` after committed changes: this process's settings and channel changes, and (PostgreSQL)
+   * every change other processes make, usage and admissions included. Returns an unsubscribe.
+   */
   onChange(listener: (change: StoreChange) => void): () => void;
   /** Calls `listener` when the database goes away or comes back; returns an unsubscribe. */
   onHealth(listener: (health: StoreHealth) => void): () => void;

@@ -145,7 +145,8 @@ export const MIGRATIONS: readonly Migration[] = [
           change := json_build_object('kind', 'usage', 'userId', r.user_id, 'guildId', r.guild_id, 'day', r.day);
         ELSIF TG_TABLE_NAME = 'user_admissions' THEN change := json_build_object('kind', 'admission', 'userId', r.user_id);
         END IF;
-        PERFORM pg_notify('store_changes', change::text);
+        -- The writer's application_name says which process made the change, so it can skip its own.
+        PERFORM pg_notify('store_changes', (change::jsonb || jsonb_build_object('origin', current_setting('application_name')))::text);
         RETURN NULL;
       END
       $$;

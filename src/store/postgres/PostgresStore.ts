@@ -2,9 +2,11 @@
  * The PostgreSQL engine (node-postgres, pure JavaScript): the same tables, migrations and behaviour as SQLite,
  * shared by every process of the bot. Writes that must hold across processes are single statements or
  * transactions with row locks (updateGuildSettings, charge, admit, describe channels). A LISTEN connection
- * hears every committed change (the triggers of migration 4) and tells onChange listeners; when it drops,
- * the store reports 'down', reconnects every second, and reports 'up' plus a 'resync' when it is back.
+ * hears every change other processes commit (the triggers of migration 4) and tells onChange listeners, as
+ * it tells its own settings changes directly; when it drops, the store reports 'down', reconnects every
+ * second, and reports 'up' plus a 'resync' when it is back.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { MAX_DESCRIBE_CHANNELS } from '../describeChannels.ts';
 import { chooseVoice, checkPatch, checkVoice, DEFAULT_GUILD_SETTINGS, fromRow, type GuildRow, type GuildSettings, toRow } from '../settings.ts';
@@ -48,9 +50,10 @@ const ADMIT = admitSql('$1::text', '$2::text', '$3::text', '$4::bigint', '$5::bi
 
 export class PostgresStore implements Store {
   readonly engine = 'postgres';
-  // Its own writes are told to this process at once (listeners also hear them again through NOTIFY).
   readonly location: string;
   readonly #url: string;
+  /** This process's application_name: notifications of its own writes carry it and are skipped. */
+  readonly #origin = `qwen-omni-bot ${randomUUID().slice(0, 8)}`;
   readonly #pool: pg.Pool;
   readonly #now: () => Date;
   readonly #changeListeners = new Set<(change: StoreChange) => void>();
@@ -64,7 +67,14 @@ export class PostgresStore implements Store {
     this.#url = url;
     this.location = redactUrl(url);
     this.#now = now;
-    this.#pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 3_000, query_timeout: 10_000, keepAlive: true });
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      application_name: this.#origin,
+      max: 10,
+      connectionTimeoutMillis: 3_000,
+      query_timeout: 10_000,
+      keepAlive: true,
+    });
     // An idle connection the server dropped: the pool discards it; without a handler it would crash the process.
     this.#pool.on('error', () => this.#lost());
   }
@@ -151,22 +161,17 @@ export class PostgresStore implements Store {
     recordUsage: async (record) => {
       const { day, counts } = checkRecord(record, this.usage.day());
       await this.#query(UPSERT_USAGE, [record.userId, record.guildId ?? DM, day, ...counts]);
-      this.#tell({ kind: 'usage', userId: record.userId, guildId: record.guildId, day });
     },
     charge: async (record, cap) => {
       const { day, counts } = checkRecord(record, this.usage.day());
       const amount = counts.reduce((a, b) => a + b, 0);
       const rows = await this.#query(CHARGE, [...counts, record.userId, record.guildId ?? DM, day, amount, checkCount(cap)]);
-      if (rows.length > 0) this.#tell({ kind: 'usage', userId: record.userId, guildId: record.guildId, day });
       return rows.length > 0;
     },
     admit: async (request) => {
       const p = admissionParams(request, this.usage.day());
       const rows = await this.#query(ADMIT, [p.user, p.guild, p.day, p.now, p.cap, p.cooldown]);
-      if (rows.length > 0) {
-        this.#tell({ kind: 'admission', userId: request.userId });
-        return { admitted: true };
-      }
+      if (rows.length > 0) return { admitted: true };
       // Only to word the refusal: the decision above was made in one statement.
       return refusal(request, await this.usage.tokensToday(request.userId, request.guildId), await this.usage.lastAdmission(request.userId));
     },
@@ -278,12 +283,12 @@ export class PostgresStore implements Store {
   }
 
   async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: 3_000, keepAlive: true });
+    const client = new pg.Client({ connectionString: this.#url, application_name: this.#origin, connectionTimeoutMillis: 3_000, keepAlive: true });
     client.on('error', () => this.#lost());
     client.on('end', () => this.#lost());
     client.on('notification', (message) => {
       if (message.channel !== CHANGES_CHANNEL || !message.payload) return;
-      this.#tell(parseChange(message.payload));
+      this.#tell(parseChange(message.payload, this.#origin));
     });
     try {
       await client.connect();
@@ -343,9 +348,10 @@ function fromPgRow(row: GuildRow): GuildSettings {
   return fromRow({ ...row, daily_token_cap: row.daily_token_cap === null ? null : Number(row.daily_token_cap) });
 }
 
-function parseChange(payload: string): StoreChange | undefined {
+function parseChange(payload: string, ownOrigin: string): StoreChange | undefined {
   try {
-    const change = JSON.parse(payload) as StoreChange & { guildId?: string | null };
+    const change = JSON.parse(payload) as StoreChange & { guildId?: string | null; origin?: string };
+    if (change.origin === ownOrigin) return undefined;
     if (change.kind === 'usage') return { ...change, guildId: change.guildId === DM ? null : change.guildId };
     return change;
   } catch {
