@@ -60,3 +60,21 @@ test('DATABASE_URL that is not a PostgreSQL URL is a settings problem, exit 2', 
   assert.equal(status, 2);
   assert.match(stderr, /DATABASE_URL must be a PostgreSQL URL/);
 });
+
+test('npm run doctor says whether DATABASE_URL answers, without its password', skipWithoutPostgres(), async () => {
+  const server = await testPostgres();
+  const doctor = (databaseUrl: string): string => {
+    const cwd = mkdtempSync(join(tmpdir(), 'omni-doctor-db-'));
+    const result = spawnSync(process.execPath, [join(import.meta.dirname, '../../src/cli/doctor.ts')], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return result.stdout;
+  };
+  assert.match(doctor(server.adminUrl), /^\[ok\] +Database: PostgreSQL \d+.* at postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres answers$/m);
+  const refused = doctor(`postgres://postgres:not-it-456@127.0.0.1:${server.port}/postgres`);
+  assert.match(refused, /^\[FAIL\] Database: The PostgreSQL database at .* refused the connection \(password authentication failed/m);
+  assert.doesNotMatch(refused, /not-it-456/);
+});
