@@ -74,7 +74,8 @@ export async function startPostgres(): Promise<TestPostgres> {
   const bin = postgresBin();
   if (!bin) throw new Error(postgresUnavailable());
   const asRoot = process.getuid?.() === 0;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni-pg-'));
+  // As root the cluster belongs to `nobody`, who must be able to reach it: /tmp, whatever TMPDIR says.
+  const dir = fs.mkdtempSync(path.join(asRoot ? '/tmp' : os.tmpdir(), 'omni-pg-'));
   fs.chmodSync(dir, 0o755);
   const data = path.join(dir, 'data');
   const logFile = path.join(dir, 'server.log');
