@@ -110,7 +110,12 @@ export class StoreCache {
 
   /** When the person was last admitted (ms), by any process, as last heard. */
   lastAdmission(userId: string): number | undefined {
-    if (this.store.peek) return this.#peek(() => this.store.peek!.lastAdmission(userId), this.#admissions.get(userId), userId, this.#admissions);
+    if (this.store.peek) {
+      // The later of the stored one and this process's own (whose write may have failed).
+      const stored = this.#peek(() => this.store.peek!.lastAdmission(userId), undefined, userId, undefined);
+      const own = this.#admissions.get(userId);
+      return stored === undefined ? own : Math.max(stored, own ?? 0);
+    }
     if (!this.#admissions.has(userId)) this.#loadAdmission(userId);
     return this.#admissions.get(userId);
   }

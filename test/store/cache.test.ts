@@ -1,12 +1,16 @@
 // Pins StoreCache, what voice turns read and write: answers from memory, changes made by another process
 // arrive (PostgreSQL LISTEN/NOTIFY), usage is written in the background and counted at once.
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { createLogger } from '../../src/log.ts';
 import { PostgresStore } from '../../src/store/postgres/PostgresStore.ts';
-import type { Store, StoreChange } from '../../src/store/Store.ts';
+import { SqliteStore } from '../../src/store/SqliteStore.ts';
+import { type Store, type StoreChange, sqliteAsStore } from '../../src/store/Store.ts';
 import { StoreCache } from '../../src/store/StoreCache.ts';
 import { storeTest, testPostgres } from './engines.ts';
+import { capturedLogger, tempDir } from './helpers.ts';
 import { skipWithoutPostgres } from './postgres.ts';
 
 const CALL = { input: { text: 10, audio: 20, image: 0, video: 0 }, output: { text: 5, audio: 15, reasoning: 0 } };
@@ -85,4 +89,29 @@ test('[postgres] a change made by another process reaches this one by NOTIFY: se
   await heard;
   await cache.settled();
   assert.equal(cache.lastAdmission('u1'), 123_456);
+});
+
+test('[sqlite] a locked database file: usage is kept and written once the lock is gone, one log line each way', async (t) => {
+  const dir = tempDir(t);
+  const store = sqliteAsStore(SqliteStore.open(dir, { busyTimeoutMs: 20 }));
+  const { log, lines, said } = capturedLogger();
+  const cache = new StoreCache(store, log, { retryMs: 20 });
+  t.after(async () => {
+    await cache.close();
+    await store.close();
+  });
+  const other = new DatabaseSync(path.join(dir, 'bot.sqlite'));
+  t.after(() => other.close());
+  other.exec('BEGIN EXCLUSIVE');
+  const failing = said('usage ledger writes failing');
+  cache.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL });
+  cache.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL });
+  await failing;
+  assert.ok(cache.unwrittenRows > 0);
+  other.exec('COMMIT');
+  await cache.drained();
+  assert.equal(await store.usage.tokensToday('u1', 'g1'), 100);
+  const messages = lines().map((line) => String(line.msg));
+  assert.equal(messages.filter((msg) => msg.startsWith('usage ledger writes failing')).length, 1, messages.join('\n'));
+  assert.equal(messages.filter((msg) => msg === 'usage ledger writes resumed').length, 1, messages.join('\n'));
 });

@@ -56,14 +56,29 @@ function childScript(code: string): string {
   return `import { SqliteStore } from ${JSON.stringify(sqlite)};\nimport { openStore } from ${JSON.stringify(store)};\n${code}`;
 }
 
-/** A logger whose lines the test can read. */
-export function capturedLogger(): { log: Logger; lines: () => Array<Record<string, unknown>> } {
+/** A logger whose lines the test can read, and wait for. */
+export function capturedLogger(): {
+  log: Logger;
+  lines: () => Array<Record<string, unknown>>;
+  /** Resolves when a line whose message starts with `prefix` is (or has been) written. */
+  said: (prefix: string) => Promise<void>;
+} {
   const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<{ prefix: string; resolve: () => void }> = [];
+  const matches = (prefix: string): boolean => lines.some((line) => String(line.msg).startsWith(prefix));
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      for (const waiter of waiters.splice(0)) {
+        if (matches(waiter.prefix)) waiter.resolve();
+        else waiters.push(waiter);
+      }
       done();
     },
   });
-  return { log: createLogger('info', sink), lines: () => lines };
+  return {
+    log: createLogger('info', sink),
+    lines: () => lines,
+    said: (prefix) => new Promise((resolve) => (matches(prefix) ? resolve() : waiters.push({ prefix, resolve }))),
+  };
 }
