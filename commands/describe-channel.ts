@@ -34,7 +34,7 @@ export const describeChannel: SlashCommand = {
       );
     }
     const channelId = interaction.options.getChannel('channel')?.id ?? interaction.channelId;
-    if (!store.describeChannels.set(guildId, channelId, on)) {
+    if (!(await store.describeChannels.set(guildId, channelId, on))) {
       throw new InvalidInputError(`A server can have at most ${MAX_DESCRIBE_CHANNELS} describe channels; turn one off first.`);
     }
     await replyPrivately(

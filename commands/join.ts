@@ -26,7 +26,7 @@ export const join: SlashCommand = {
     // Joining can take longer than Discord's 3 s answer window; the answer is for the caller only.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const result = await voice.join(channel);
-    const { listen } = store.settings.getGuildSettings(guildId);
+    const { listen } = await store.settings.getGuildSettings(guildId);
     const how = `Listening to ${LISTEN_MODE_WORDS[listen.mode].whom}; /listen changes that, /voice set picks my voice.`;
     await replyPrivately(interaction, result === 'already-there' ? `I'm already in ${channel.name}. ${how}` : `Joined ${channel.name}. ${how}`);
   },

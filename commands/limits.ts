@@ -25,10 +25,10 @@ export const limits: SlashCommand = {
     const guildId = requireGuild(interaction);
     const cap = interaction.options.getInteger('daily_tokens');
     const cooldown = interaction.options.getInteger('cooldown_seconds');
-    let settings = store.settings.getGuildSettings(guildId);
+    let settings = await store.settings.getGuildSettings(guildId);
     if (cap !== null || cooldown !== null) {
       requireManageGuild(interaction, 'the limits');
-      settings = store.settings.updateGuildSettings(guildId, {
+      settings = await store.settings.updateGuildSettings(guildId, {
         ...(cap !== null ? { dailyTokenCap: cap < 0 ? null : cap } : {}),
         ...(cooldown !== null ? { cooldownSeconds: cooldown < 0 ? null : cooldown } : {}),
       });

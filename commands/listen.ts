@@ -22,7 +22,7 @@ export const listen: SlashCommand = {
     const guildId = requireGuild(interaction);
     requireListenerOrManager(interaction, services, 'whom I listen to');
     const mode = choiceOf(interaction, 'mode', LISTEN_MODES);
-    services.store.settings.updateGuildSettings(guildId, {
+    await services.store.settings.updateGuildSettings(guildId, {
       listen: mode === 'only-me' ? { mode, userId: interaction.user.id } : { mode },
     });
     await replyPrivately(interaction, LISTEN_MODE_WORDS[mode].explanation);

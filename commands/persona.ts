@@ -27,19 +27,19 @@ export const persona: SlashCommand = {
     const sub = subcommandOf(interaction, ['set', 'show', 'clear']);
     switch (sub) {
       case 'show': {
-        const current = store.settings.getGuildSettings(guildId).persona;
+        const current = (await store.settings.getGuildSettings(guildId)).persona;
         return replyPrivately(interaction, current ? `Persona: ${current}` : 'No persona is set; I talk as myself.');
       }
       case 'set': {
         requireManageGuild(interaction, 'the persona');
         const text = interaction.options.getString('text', true).trim();
         if (!text) throw new InvalidInputError('The persona is empty; /persona clear removes it.');
-        store.settings.updateGuildSettings(guildId, { persona: text });
+        await store.settings.updateGuildSettings(guildId, { persona: text });
         return replyPrivately(interaction, 'Persona saved. It applies from the next reply.');
       }
       case 'clear':
         requireManageGuild(interaction, 'the persona');
-        store.settings.updateGuildSettings(guildId, { persona: null });
+        await store.settings.updateGuildSettings(guildId, { persona: null });
         return replyPrivately(interaction, 'Persona cleared.');
       default:
         return sub satisfies never;

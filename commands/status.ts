@@ -9,8 +9,8 @@ export const status: SlashCommand = {
   definition: () => new SlashCommandBuilder().setName('status').setDescription('What the bot is doing here').setDMPermission(false).toJSON(),
   async execute(interaction, { store, voice, config, model }) {
     const guildId = requireGuild(interaction);
-    const settings = store.settings.getGuildSettings(guildId);
-    const yourVoice = store.settings.resolveVoice(interaction.user.id, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined);
+    const settings = await store.settings.getGuildSettings(guildId);
+    const yourVoice = await store.settings.resolveVoice(interaction.user.id, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined);
     const conversation = voice.get(guildId);
     const timings = conversation?.session.recentTimings ?? [];
     const latency = timings

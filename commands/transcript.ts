@@ -22,7 +22,7 @@ export const transcript: SlashCommand = {
     const guildId = requireGuild(interaction);
     requireListenerOrManager(interaction, services, 'transcripts');
     const enabled = choiceOf(interaction, 'state', ON_OFF) === 'on';
-    services.store.settings.updateGuildSettings(guildId, { transcript: { enabled } });
+    await services.store.settings.updateGuildSettings(guildId, { transcript: { enabled } });
     await replyPrivately(interaction, enabled ? "Transcripts on: I'll post what I say in the voice channel's chat." : 'Transcripts off.');
   },
 };

@@ -32,8 +32,8 @@ export const usage: SlashCommand = {
     if (serverWide) requireManageGuild(interaction, 'server usage');
     const guildId = interaction.guildId;
     const who = serverWide ? { guildId } : { userId: interaction.user.id, ...(guildId ? { guildId } : {}) };
-    const today = store.usage.usageFor({ ...who, day: store.usage.day() });
-    const month = store.usage.usageFor({ ...who, since: store.usage.day(29) });
+    const today = await store.usage.usageFor({ ...who, day: store.usage.day() });
+    const month = await store.usage.usageFor({ ...who, since: store.usage.day(29) });
     const embed = new EmbedBuilder()
       .setTitle(serverWide ? 'Usage of this server' : 'Your usage here')
       .addFields({ name: 'Today (UTC)', value: describe(today) }, { name: 'Last 30 days', value: describe(month) });

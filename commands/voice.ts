@@ -78,10 +78,10 @@ export const voice: SlashCommand = {
         if (optionalChoiceOf(interaction, 'scope', SCOPES) === 'server') {
           const guildId = requireGuild(interaction);
           requireManageGuild(interaction, "the server's voice");
-          store.settings.updateGuildSettings(guildId, { voice: chosen.name });
+          await store.settings.updateGuildSettings(guildId, { voice: chosen.name });
           return replyPrivately(interaction, `The server's default voice is now ${chosen.label}. People who picked their own keep it.`);
         }
-        store.settings.setUserVoice(interaction.user.id, chosen.name);
+        await store.settings.setUserVoice(interaction.user.id, chosen.name);
         return replyPrivately(interaction, `I'll answer you in ${chosen.label} from now on.`);
       }
       default:

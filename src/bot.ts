@@ -15,7 +15,8 @@ import { OmniClient } from './omni/client.ts';
 import type { SpeechDetector } from './receive/SpeakerListener.ts';
 import { CostControl } from './session/CostControl.ts';
 import { type ServedMetrics, serveMetrics } from './metrics/serveMetrics.ts';
-import { Store } from './store/Store.ts';
+import { openStore, type Store } from './store/Store.ts';
+import { StoreCache } from './store/StoreCache.ts';
 
 export type BotConfig = Config & { readonly discord: DiscordSettings; readonly omni: OmniSettings };
 
@@ -41,6 +42,7 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
   let services: BotServices | undefined;
   let store: Store | undefined;
   let served: ServedMetrics | undefined;
+  let cache: StoreCache | undefined;
 
   client.on(Events.InteractionCreate, async (interaction) => {
     if (!interaction.isChatInputCommand() || !services) return;
@@ -77,7 +79,9 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
     client,
     metricsPort: () => served?.port,
     async start() {
-      store = Store.open(config.dataDir);
+      store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      cache = new StoreCache(store, log);
+      log.info({ engine: store.engine, store: store.location }, 'store open');
       if (config.metricsPort !== undefined) served = await serveMetrics(client, config.metricsPort, log);
       const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
       try {
@@ -92,9 +96,9 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
         throw error;
       }
       const readyClient = await ready;
-      const costs = new CostControl(store, config.voice);
-      const voice = new VoiceManager({ client: readyClient, config, omni, store, costs, log, createDetector: () => createDetector(config) });
-      services = { config, model: config.omni.model, log, store, omni, costs, voice, attachmentHosts };
+      const costs = new CostControl(cache, config.voice);
+      const voice = new VoiceManager({ client: readyClient, config, omni, cache, costs, log, createDetector: () => createDetector(config) });
+      services = { config, model: config.omni.model, log, store, cache, omni, costs, voice, attachmentHosts };
       served?.watch(voice);
       const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: allCommands.length, scope }, 'bot ready');
@@ -103,7 +107,8 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
       services?.voice.leaveAll();
       await client.destroy();
       await served?.close();
-      store?.close();
+      await cache?.close();
+      await store?.close();
     },
   };
 }

@@ -5,7 +5,7 @@ import type { LogLevel } from './config/config.ts';
 export type { Logger };
 
 // Keys that may hold a token, a key or base64 media, at the top level or one level down.
-const SECRET_KEYS = ['token', 'apiKey', 'authorization', 'Authorization', 'secret_key', 'data'];
+const SECRET_KEYS = ['token', 'apiKey', 'authorization', 'Authorization', 'secret_key', 'data', 'databaseUrl', 'connectionString', 'password'];
 const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((key) => `*.${key}`)];
 
 /** A logger writing to stdout (or the given stream), with secrets redacted. */

@@ -12,6 +12,7 @@ import { ConfigError, BotError } from '../errors.ts';
 import { opusBackend } from '../audio/opus.ts';
 import { inviteUrl } from '../discord/invite.ts';
 import { OmniClient } from '../omni/client.ts';
+import { pingPostgres } from '../store/postgres/ping.ts';
 
 type Status = 'ok' | 'warn' | 'fail';
 const MARK: Record<Status, string> = { ok: '[ok]  ', warn: '[warn]', fail: '[FAIL]' };
@@ -132,7 +133,10 @@ async function main(): Promise<void> {
     config = partialConfig();
   }
   report('ok', 'Secrets', `DISCORD_TOKEN ${secret(process.env.DISCORD_TOKEN)}, DASHSCOPE_API_KEY ${secret(process.env.DASHSCOPE_API_KEY)}`);
-  if (config) checkDataDirectory(config.dataDir);
+  if (config?.databaseUrl) {
+    const answer = await pingPostgres(config.databaseUrl);
+    report(answer.ok ? 'ok' : 'fail', 'Database', answer.detail);
+  } else if (config) checkDataDirectory(config.dataDir);
   checkLibraries();
   if (config) {
     await checkModel(config);

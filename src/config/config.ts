@@ -67,6 +67,8 @@ export interface Config {
   readonly metricsPort: number | undefined;
   /** Gateway sharding across processes; undefined = one process, no shards (the default). */
   readonly sharding: ShardSettings | undefined;
+  /** PostgreSQL instead of the SQLite file in dataDir, for several processes or machines; a secret (may hold a password). */
+  readonly databaseUrl: string | undefined;
 }
 
 /** Which groups of settings the caller cannot run without. */
@@ -125,6 +127,9 @@ const envSchema = z.object({
   DEFAULT_VOICE: optionalText,
   LOG_LEVEL: optionalText.pipe(z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.` }).optional()),
   DATA_DIR: optionalText,
+  DATABASE_URL: optionalText.refine((url) => url === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(url), {
+    message: 'DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/dbname (leave it unset for the embedded SQLite file).',
+  }),
   // At most 700 ms by default: longer feels sluggish, much shorter cuts people off mid-sentence.
   SILENCE_MS: integer('SILENCE_MS', 700, 200, 3000, 'milliseconds'),
   JITTER_BUFFER_MS: integer('JITTER_BUFFER_MS', 100, 0, 1000, 'milliseconds'),
@@ -215,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
     dataDir: vars.DATA_DIR ?? './data',
     metricsPort: vars.METRICS_PORT,
     sharding: vars.SHARD_COUNT === undefined ? undefined : Object.freeze({ count: vars.SHARD_COUNT, ids: vars.SHARD_IDS }),
+    databaseUrl: vars.DATABASE_URL,
   });
 }
 

@@ -13,6 +13,7 @@ import type { OmniModel } from '../omni/catalogue.ts';
 import type { OmniClient } from '../omni/client.ts';
 import type { CostControl } from '../session/CostControl.ts';
 import type { Store } from '../store/Store.ts';
+import type { StoreCache } from '../store/StoreCache.ts';
 import type { VoiceManager } from './voice/VoiceManager.ts';
 
 /** What command handlers may use; passed in, never a global. */
@@ -20,7 +21,10 @@ export interface BotServices {
   readonly config: Config & { omni: OmniSettings };
   readonly model: OmniModel;
   readonly log: Logger;
+  /** The store, for commands (they may wait on it). */
   readonly store: Store;
+  /** The same store answered from memory, for what must not wait (voice turns). */
+  readonly cache: StoreCache;
   readonly omni: OmniClient;
   readonly costs: CostControl;
   readonly voice: VoiceManager;

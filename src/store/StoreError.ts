@@ -1,15 +1,18 @@
 /** The store's own error, and the mapping from raw SQLite failures to it. */
 import { BotError } from '../errors.ts';
 
-/** Why the store failed, in terms an operator can act on. */
-export type StoreErrorKind = 'damaged' | 'locked' | 'unwritable' | 'incompatible' | 'failed';
+/**
+ * Why the store failed, in terms an operator can act on. 'unavailable' and 'refused' are PostgreSQL's: the
+ * server cannot be reached (or went away), or it turned the login down.
+ */
+export type StoreErrorKind = 'damaged' | 'locked' | 'unwritable' | 'incompatible' | 'failed' | 'unavailable' | 'refused';
 
 const USER_MESSAGE = 'My settings storage is unavailable right now. Please try again later, or tell whoever runs the bot.';
 
 /** The settings database (or its folder) cannot be used; `message` says why and what to do. */
 export class StoreError extends BotError {
   readonly kind: StoreErrorKind;
-  /** The database file or data directory concerned. */
+  /** The database file or data directory concerned (PostgreSQL: its URL without the password). */
   readonly path: string;
 
   constructor(kind: StoreErrorKind, path: string, message: string, cause?: unknown) {

@@ -1,12 +1,19 @@
-/** The database schema as an ordered list of migrations; `PRAGMA user_version` records how many ran. */
+/**
+ * The database schema as one ordered list of migrations that both engines run: SQLite records how many ran in
+ * `PRAGMA user_version`, PostgreSQL in its `schema_version` table (postgres/migrate.ts).
+ */
 import type { DatabaseSync } from 'node:sqlite';
 import { PERSONA_MAX_LENGTH } from './limits.ts';
 import { StoreError } from './StoreError.ts';
 
-/** One schema step. Its version is its position in MIGRATIONS plus one; never edit a released step, add one. */
+/**
+ * One schema step, written once per engine with the same tables, keys and CHECKs (so both accept and refuse
+ * the same values). Its version is its position in MIGRATIONS plus one; never edit a released step, add one.
+ */
 export interface Migration {
   readonly name: string;
-  readonly sql: string;
+  readonly sqlite: string;
+  readonly postgres: string;
 }
 
 /** Every migration, oldest first. */
@@ -15,7 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'settings and usage ledger',
     // STRICT tables and CHECKs keep bad values out even if a caller bypasses validation.
     // usage_daily.guild_id is '' for DMs: a NULL in the key would make every DM row distinct.
-    sql: `
+    sqlite: `
       CREATE TABLE user_settings (
         user_id TEXT PRIMARY KEY,
         voice   TEXT
@@ -50,15 +57,104 @@ export const MIGRATIONS: readonly Migration[] = [
 
       CREATE INDEX usage_daily_by_guild ON usage_daily (guild_id, day);
     `,
+    // char_length counts code points, like SQLite's length().
+    postgres: `
+      CREATE TABLE user_settings (
+        user_id TEXT PRIMARY KEY,
+        voice   TEXT
+      );
+
+      CREATE TABLE guild_settings (
+        guild_id              TEXT PRIMARY KEY,
+        voice                 TEXT,
+        listen_mode           TEXT NOT NULL DEFAULT 'everyone' CHECK (listen_mode IN ('everyone', 'only-me', 'addressed')),
+        listen_user_id        TEXT,
+        transcript            INTEGER NOT NULL DEFAULT 0 CHECK (transcript IN (0, 1)),
+        transcript_channel_id TEXT,
+        persona               TEXT CHECK (char_length(persona) <= ${PERSONA_MAX_LENGTH}),
+        daily_token_cap       BIGINT CHECK (daily_token_cap >= 0),
+        cooldown_seconds      INTEGER CHECK (cooldown_seconds >= 0),
+        CHECK ((listen_mode = 'only-me') = (listen_user_id IS NOT NULL))
+      );
+
+      CREATE TABLE usage_daily (
+        user_id          TEXT NOT NULL,
+        guild_id         TEXT NOT NULL,
+        day              TEXT NOT NULL,
+        input_text       BIGINT NOT NULL DEFAULT 0,
+        input_audio      BIGINT NOT NULL DEFAULT 0,
+        input_image      BIGINT NOT NULL DEFAULT 0,
+        input_video      BIGINT NOT NULL DEFAULT 0,
+        output_text      BIGINT NOT NULL DEFAULT 0,
+        output_audio     BIGINT NOT NULL DEFAULT 0,
+        output_reasoning BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, guild_id, day)
+      );
+
+      CREATE INDEX usage_daily_by_guild ON usage_daily (guild_id, day);
+    `,
   },
   {
     name: 'channels where posted files are described without a mention',
-    sql: `
+    sqlite: `
       CREATE TABLE describe_channels (
         guild_id   TEXT NOT NULL,
         channel_id TEXT NOT NULL,
         PRIMARY KEY (guild_id, channel_id)
       ) STRICT, WITHOUT ROWID;
+    `,
+    postgres: `
+      CREATE TABLE describe_channels (
+        guild_id   TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        PRIMARY KEY (guild_id, channel_id)
+      );
+    `,
+  },
+  {
+    name: 'when each person was last admitted, so cooldowns hold across processes',
+    sqlite: `
+      CREATE TABLE user_admissions (
+        user_id     TEXT PRIMARY KEY,
+        admitted_ms INTEGER NOT NULL CHECK (admitted_ms >= 0)
+      ) STRICT, WITHOUT ROWID;
+    `,
+    postgres: `
+      CREATE TABLE user_admissions (
+        user_id     TEXT PRIMARY KEY,
+        admitted_ms BIGINT NOT NULL CHECK (admitted_ms >= 0)
+      );
+    `,
+  },
+  {
+    // Every process keeps a cache of the settings it reads; a committed change, by any writer, tells them all.
+    // SQLite serves one process, which learns its own changes directly.
+    name: 'change notifications for other processes',
+    sqlite: '',
+    postgres: `
+      CREATE FUNCTION notify_store_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        r record;
+        change json;
+      BEGIN
+        IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+        IF TG_TABLE_NAME = 'user_settings' THEN change := json_build_object('kind', 'user', 'userId', r.user_id);
+        ELSIF TG_TABLE_NAME = 'guild_settings' THEN change := json_build_object('kind', 'guild', 'guildId', r.guild_id);
+        ELSIF TG_TABLE_NAME = 'describe_channels' THEN change := json_build_object('kind', 'channels', 'guildId', r.guild_id);
+        ELSIF TG_TABLE_NAME = 'usage_daily' THEN
+          change := json_build_object('kind', 'usage', 'userId', r.user_id, 'guildId', r.guild_id, 'day', r.day);
+        ELSIF TG_TABLE_NAME = 'user_admissions' THEN change := json_build_object('kind', 'admission', 'userId', r.user_id);
+        END IF;
+        -- The writer's application_name says which process made the change, so it can skip its own.
+        PERFORM pg_notify('store_changes', (change::jsonb || jsonb_build_object('origin', current_setting('application_name')))::text);
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER user_settings_changed AFTER INSERT OR UPDATE OR DELETE ON user_settings FOR EACH ROW EXECUTE FUNCTION notify_store_change();
+      CREATE TRIGGER guild_settings_changed AFTER INSERT OR UPDATE OR DELETE ON guild_settings FOR EACH ROW EXECUTE FUNCTION notify_store_change();
+      CREATE TRIGGER describe_channels_changed AFTER INSERT OR UPDATE OR DELETE ON describe_channels FOR EACH ROW EXECUTE FUNCTION notify_store_change();
+      CREATE TRIGGER usage_daily_changed AFTER INSERT OR UPDATE OR DELETE ON usage_daily FOR EACH ROW EXECUTE FUNCTION notify_store_change();
+      CREATE TRIGGER user_admissions_changed AFTER INSERT OR UPDATE OR DELETE ON user_admissions FOR EACH ROW EXECUTE FUNCTION notify_store_change();
     `,
   },
 ];
@@ -74,7 +170,7 @@ export function schemaVersion(db: DatabaseSync): number {
  * bump, so a crash leaves the database at a whole version. Returns the version it started from.
  * Refuses a database written by a newer version of the bot rather than guess at its schema.
  */
-export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): number {
+export function migrate(db: DatabaseSync, migrations: readonly Pick<Migration, 'sqlite'>[] = MIGRATIONS): number {
   const from = schemaVersion(db);
   if (from > migrations.length) {
     const path = db.location() ?? ':memory:';
@@ -88,7 +184,7 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIG
     const migration = migrations[version - 1]!;
     db.exec('BEGIN IMMEDIATE');
     try {
-      db.exec(migration.sql);
+      db.exec(migration.sqlite);
       db.exec(`PRAGMA user_version = ${version}`);
       db.exec('COMMIT');
     } catch (error) {

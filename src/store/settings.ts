@@ -55,8 +55,8 @@ export interface VoiceChoice {
   readonly unavailable: readonly { readonly source: 'user' | 'guild'; readonly voice: string }[];
 }
 
-// Column types are guaranteed by the STRICT schema.
-interface GuildRow {
+/** A guild_settings row; SQLite's STRICT schema guarantees the types, PostgreSQL's rows are normalised to it. */
+export interface GuildRow {
   voice: string | null;
   listen_mode: ListenMode;
   listen_user_id: string | null;
@@ -138,20 +138,25 @@ export class Settings {
    */
   resolveVoice(userId: string, guildId: string | null, fallback: string, isValid: (voice: string) => boolean): VoiceChoice {
     const row = this.#conn.run(() => this.#selectVoices.get(userId, guildId) as { user_voice: string | null; guild_voice: string | null });
-    const unavailable: Array<{ source: 'user' | 'guild'; voice: string }> = [];
-    for (const [source, voice] of [
-      ['user', row.user_voice],
-      ['guild', row.guild_voice],
-    ] as const) {
-      if (voice === null) continue;
-      if (isValid(voice)) return { voice, source, unavailable };
-      unavailable.push({ source, voice });
-    }
-    return { voice: fallback, source: 'fallback', unavailable };
+    return chooseVoice(row.user_voice, row.guild_voice, fallback, isValid);
   }
 }
 
-function fromRow(row: GuildRow): GuildSettings {
+/** The voice chain: the user's own, else the server's, else `fallback`; stored voices `isValid` rejects are skipped. */
+export function chooseVoice(userVoice: string | null, guildVoice: string | null, fallback: string, isValid: (voice: string) => boolean): VoiceChoice {
+  const unavailable: Array<{ source: 'user' | 'guild'; voice: string }> = [];
+  for (const [source, voice] of [
+    ['user', userVoice],
+    ['guild', guildVoice],
+  ] as const) {
+    if (voice === null) continue;
+    if (isValid(voice)) return { voice, source, unavailable };
+    unavailable.push({ source, voice });
+  }
+  return { voice: fallback, source: 'fallback', unavailable };
+}
+
+export function fromRow(row: GuildRow): GuildSettings {
   return {
     voice: row.voice,
     listen: row.listen_mode === 'only-me' ? { mode: 'only-me', userId: row.listen_user_id ?? '' } : { mode: row.listen_mode },
@@ -162,7 +167,7 @@ function fromRow(row: GuildRow): GuildSettings {
   };
 }
 
-function toRow(settings: GuildSettings): GuildRow {
+export function toRow(settings: GuildSettings): GuildRow {
   return {
     voice: settings.voice,
     listen_mode: settings.listen.mode,
@@ -176,7 +181,7 @@ function toRow(settings: GuildSettings): GuildRow {
 }
 
 // Patches may come straight from a command's options, so every field is checked at run time too.
-function checkPatch(patch: GuildSettingsPatch): Partial<GuildSettings> {
+export function checkPatch(patch: GuildSettingsPatch): Partial<GuildSettings> {
   const changes: { -readonly [K in keyof GuildSettings]?: GuildSettings[K] } = {};
   if (patch.voice !== undefined) changes.voice = patch.voice === null ? null : checkVoice(patch.voice);
   if (patch.listen !== undefined) changes.listen = checkListen(patch.listen);
@@ -200,7 +205,7 @@ function checkPatch(patch: GuildSettingsPatch): Partial<GuildSettings> {
   return changes;
 }
 
-function checkVoice(voice: string): string {
+export function checkVoice(voice: string): string {
   if (typeof voice !== 'string' || voice.trim() === '' || voice.length > VOICE_MAX_LENGTH) {
     throw new InvalidInputError(`A voice name must be 1 to ${VOICE_MAX_LENGTH} characters.`);
   }

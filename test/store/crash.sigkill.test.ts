@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
-import { Store } from '../../src/store/Store.ts';
+import { SqliteStore as Store } from '../../src/store/SqliteStore.ts';
 import { startChild, tempDir } from './helpers.ts';
 
 const USERS = 10;
@@ -13,7 +13,7 @@ test('kill -9 during a write loop: integrity ok, each generation of writes is al
   const dir = tempDir(t);
   // Each round writes generation n everywhere: one server row (every column), ten user rows, one usage increment.
   const child = startChild(`
-    const store = Store.open(${JSON.stringify(dir)});
+    const store = SqliteStore.open(${JSON.stringify(dir)});
     const call = { input: { text: 1, audio: 0, image: 0, video: 0 }, output: { text: 0, audio: 0, reasoning: 0 } };
     for (let n = 1; ; n++) {
       store.transaction(() => {

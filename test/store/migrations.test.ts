@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { openConnection } from '../../src/store/connection.ts';
 import { migrate, MIGRATIONS, schemaVersion } from '../../src/store/migrations.ts';
 import { StoreError } from '../../src/store/StoreError.ts';
-import { Store } from '../../src/store/Store.ts';
+import { SqliteStore as Store } from '../../src/store/SqliteStore.ts';
 import { tempDir } from './helpers.ts';
 
 const pragma = (db: DatabaseSync, name: string): unknown => Object.values(db.prepare(`PRAGMA ${name}`).get() ?? {})[0];
@@ -26,14 +26,14 @@ test('a fresh store is created in <dataDir>/bot.sqlite with WAL, busy_timeout, f
 test('migrations run in order, once; a failing one rolls back whole and keeps the version', (t) => {
   const db = new DatabaseSync(path.join(tempDir(t), 'm.sqlite'));
   t.after(() => db.close());
-  const first = { name: 'one', sql: 'CREATE TABLE a (x INTEGER);' };
-  const broken = { name: 'two', sql: 'CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);' };
+  const first = { name: 'one', sqlite: 'CREATE TABLE a (x INTEGER);' };
+  const broken = { name: 'two', sqlite: 'CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);' };
   assert.equal(migrate(db, [first]), 0);
   assert.equal(migrate(db, [first]), 1, 'nothing to do the second time');
   assert.throws(() => migrate(db, [first, broken]), /no such table: nowhere/);
   assert.equal(schemaVersion(db), 1);
   assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'b'").get()?.n, 0, 'half a migration never stays');
-  migrate(db, [first, { name: 'two', sql: 'CREATE TABLE b (x INTEGER);' }]);
+  migrate(db, [first, { name: 'two', sqlite: 'CREATE TABLE b (x INTEGER);' }]);
   assert.equal(schemaVersion(db), 2);
 });
 

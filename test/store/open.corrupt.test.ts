@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { StoreError } from '../../src/store/StoreError.ts';
-import { Store } from '../../src/store/Store.ts';
+import { SqliteStore as Store } from '../../src/store/SqliteStore.ts';
 import { tempDir } from './helpers.ts';
 
 const DAMAGED = /^The settings database at .+bot\.sqlite is damaged \(.+\)\. Move it aside or restore a backup; the bot will create a fresh one\.$/;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { StoreError } from '../../src/store/StoreError.ts';
-import { Store } from '../../src/store/Store.ts';
+import { SqliteStore as Store } from '../../src/store/SqliteStore.ts';
 import { tempDir } from './helpers.ts';
 
 const LOCKED = /^The settings database at .+bot\.sqlite is locked by another process \(is another copy of the bot running\?\)\.$/;

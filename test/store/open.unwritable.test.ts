@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { StoreError } from '../../src/store/StoreError.ts';
-import { Store } from '../../src/store/Store.ts';
+import { SqliteStore as Store } from '../../src/store/SqliteStore.ts';
 import { tempDir } from './helpers.ts';
 
 test('a data directory under a regular file cannot be created', (t) => {

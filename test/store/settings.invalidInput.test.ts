@@ -1,10 +1,8 @@
 // Pins that bad settings (unknown listen mode, over-long persona, negative cap...) are refused and write nothing.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.ts';
 import type { GuildSettingsPatch } from '../../src/store/settings.ts';
-import { Store } from '../../src/store/Store.ts';
-import { tempDir } from './helpers.ts';
+import { storeTest } from './engines.ts';
 
 const BEFORE: GuildSettingsPatch = { voice: 'Ethan', listen: { mode: 'addressed' }, persona: 'Be brief.', dailyTokenCap: 100, cooldownSeconds: 5 };
 
@@ -20,31 +18,26 @@ const BAD: ReadonlyArray<[string, unknown, RegExp]> = [
 ];
 
 for (const [what, patch, message] of BAD) {
-  test(`${what} is refused with InvalidInputError and nothing is written`, (t) => {
-    const store = Store.open(tempDir(t));
-    t.after(() => store.close());
-    const before = store.settings.updateGuildSettings('g1', BEFORE);
+  storeTest(`${what} is refused with InvalidInputError and nothing is written`, async (_t, store) => {
+    const before = await store.settings.updateGuildSettings('g1', BEFORE);
     // A valid field alongside the bad one must not land either.
     const mixed = { ...(patch as GuildSettingsPatch), voice: (patch as GuildSettingsPatch).voice ?? 'Cherry' };
-    assert.throws(
+    await assert.rejects(
       () => store.settings.updateGuildSettings('g1', mixed),
       (error) => error instanceof InvalidInputError && message.test(error.userMessage),
     );
-    assert.deepEqual(store.settings.getGuildSettings('g1'), before);
+    assert.deepEqual(await store.settings.getGuildSettings('g1'), before);
   });
 }
 
-test('a persona of exactly 1500 characters is accepted, an emoji counting as one', (t) => {
-  const store = Store.open(tempDir(t));
-  t.after(() => store.close());
+storeTest('a persona of exactly 1500 characters is accepted, an emoji counting as one', async (_t, store) => {
   const persona = '😀'.repeat(1500); // 3000 UTF-16 units
-  assert.equal(store.settings.updateGuildSettings('g1', { persona }).persona, persona);
+  assert.equal((await store.settings.updateGuildSettings('g1', { persona })).persona, persona);
+  assert.equal((await store.settings.getGuildSettings('g1')).persona, persona);
 });
 
-test('an over-long user voice is refused and the old one kept', (t) => {
-  const store = Store.open(tempDir(t));
-  t.after(() => store.close());
-  store.settings.setUserVoice('u1', 'Ethan');
-  assert.throws(() => store.settings.setUserVoice('u1', 'v'.repeat(65)), InvalidInputError);
-  assert.equal(store.settings.getUserVoice('u1'), 'Ethan');
+storeTest('an over-long user voice is refused and the old one kept', async (_t, store) => {
+  await store.settings.setUserVoice('u1', 'Ethan');
+  await assert.rejects(() => store.settings.setUserVoice('u1', 'v'.repeat(65)), InvalidInputError);
+  assert.equal(await store.settings.getUserVoice('u1'), 'Ethan');
 });

@@ -1,8 +1,7 @@
 // Pins that every setting survives closing the store, reopening it, and reading it from another process.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { Store } from '../../src/store/Store.ts';
-import { runInChild, tempDir } from './helpers.ts';
+import { storeTest } from './engines.ts';
+import { runInChildAsync } from './helpers.ts';
 
 const FULL = {
   voice: 'Ethan',
@@ -13,30 +12,26 @@ const FULL = {
   cooldownSeconds: 20,
 } as const;
 
-test('settings written before close are read back after reopening', (t) => {
-  const dir = tempDir(t);
-  const first = Store.open(dir);
-  first.settings.setUserVoice('u1', 'Cherry');
-  first.settings.updateGuildSettings('g1', FULL);
-  first.close();
+storeTest('settings written before close are read back after reopening', async (t, first, engine, place) => {
+  await first.settings.setUserVoice('u1', 'Cherry');
+  await first.settings.updateGuildSettings('g1', FULL);
+  await first.close();
 
-  const second = Store.open(dir);
-  t.after(() => second.close());
-  assert.equal(second.settings.getUserVoice('u1'), 'Cherry');
-  assert.deepEqual(second.settings.getGuildSettings('g1'), FULL);
+  const second = await engine.open(t, place);
+  assert.equal(await second.settings.getUserVoice('u1'), 'Cherry');
+  assert.deepEqual(await second.settings.getGuildSettings('g1'), FULL);
 });
 
-test('another process sees the same settings', (t) => {
-  const dir = tempDir(t);
-  const store = Store.open(dir);
-  store.settings.setUserVoice('u1', 'Cherry');
-  store.settings.updateGuildSettings('g1', FULL);
-  store.close();
+storeTest('another process sees the same settings', async (_t, store, engine, place) => {
+  await store.settings.setUserVoice('u1', 'Cherry');
+  await store.settings.updateGuildSettings('g1', FULL);
+  await store.close();
 
-  const out = runInChild(`
-    const store = Store.open(${JSON.stringify(dir)});
-    console.log(JSON.stringify({ voice: store.settings.getUserVoice('u1'), guild: store.settings.getGuildSettings('g1') }));
-    store.close();
+  const where = engine.name === 'postgres' ? { databaseUrl: place, dataDir: '/nonexistent' } : { dataDir: place };
+  const out = await runInChildAsync(`
+    const store = await openStore(${JSON.stringify(where)});
+    console.log(JSON.stringify({ voice: await store.settings.getUserVoice('u1'), guild: await store.settings.getGuildSettings('g1') }));
+    await store.close();
   `);
   assert.deepEqual(JSON.parse(out), { voice: 'Cherry', guild: FULL });
 });

@@ -1,7 +1,7 @@
 // Pins that a group of writes that throws midway leaves every previous value in place, nested groups included.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Store } from '../../src/store/Store.ts';
+import { SqliteStore as Store } from '../../src/store/SqliteStore.ts';
 import { tempDir } from './helpers.ts';
 
 const CALL = { input: { text: 10, audio: 0, image: 0, video: 0 }, output: { text: 0, audio: 0, reasoning: 0 } };

@@ -27,7 +27,7 @@ const SYSTEM = 'You are a helpful assistant in a Discord chat. Answer clearly an
  */
 export async function answerInChat(question: ChatQuestion, sink: MessageSink, services: BotServices, onAudio?: (pcm: Int16Array) => void): Promise<string> {
   const { omni, model, costs } = services;
-  const refusal = costs.admit(question.userId, question.guildId);
+  const refusal = await costs.admitShared(question.userId, question.guildId);
   if (refusal) throw new InvalidInputError(refusal);
   const prefix = (question.notes ?? []).map((note) => `-# ${note}\n`).join('');
   const reply = new StreamingReply(sink, { prefix });

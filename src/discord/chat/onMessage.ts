@@ -69,7 +69,14 @@ export function voiceMessagePayload(voiceMessage: VoiceMessage) {
 export async function onMessage(message: Message, services: BotServices, botId: string): Promise<void> {
   if (message.author.bot) return;
   const files = [...message.attachments.values()];
-  const inDescribeChannel = message.inGuild() && files.length > 0 && services.store.describeChannels.has(message.guildId, message.channelId);
+  // With the database away, a describe channel is not recognised: files there are then answered only when mentioned.
+  const inDescribeChannel =
+    message.inGuild() &&
+    files.length > 0 &&
+    (await services.store.describeChannels.has(message.guildId, message.channelId).catch((error: unknown) => {
+      services.log.warn({ err: error, channel: message.channelId }, 'could not check for a describe channel');
+      return false;
+    }));
   if (!inDescribeChannel && !(await isAddressed(message, botId))) return;
   const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
   if (!text && files.length === 0) return;

@@ -33,8 +33,8 @@ export interface ChatResponse {
 
 /** The voice to answer `userId` in: theirs, else the server's, else the configured default. */
 export function voiceFor(services: BotServices, userId: string, guildId: string | null): string {
-  const { store, model, config } = services;
-  return store.settings.resolveVoice(userId, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined).voice;
+  const { cache, model, config } = services;
+  return cache.resolveVoice(userId, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined).voice;
 }
 
 export async function respond(request: ChatRequest, sink: MessageSink, services: BotServices): Promise<ChatResponse> {

@@ -13,7 +13,7 @@ import type { ReplyStreamer } from '../../session/VoiceSession.ts';
 import { VoiceSession, type SessionState } from '../../session/VoiceSession.ts';
 import type { CostControl } from '../../session/CostControl.ts';
 import type { SpeechDetector } from '../../receive/SpeakerListener.ts';
-import type { Store } from '../../store/Store.ts';
+import type { StoreCache } from '../../store/StoreCache.ts';
 import { GuildVoice } from './GuildVoice.ts';
 
 /** How long a preview or a spoken chat answer waits for a reply in progress to finish (ms). */
@@ -30,7 +30,7 @@ export interface VoiceManagerOptions {
   readonly client: Client<true>;
   readonly config: Config & { omni: OmniSettings };
   readonly omni: ReplyStreamer;
-  readonly store: Store;
+  readonly cache: StoreCache;
   readonly costs: CostControl;
   readonly log: Logger;
   readonly createDetector: () => SpeechDetector;
@@ -70,9 +70,11 @@ export class VoiceManager {
     existing?.voice.leave();
     this.#joining.add(guildId);
     try {
-      const { config, store, costs, omni, log } = this.#options;
+      const { config, cache, costs, omni, log } = this.#options;
       const model = config.omni.model;
       const guildLog = log.child({ guild: guildId });
+      // The server's settings in memory before the first turn needs them.
+      void cache.warm(undefined, guildId);
       let session: VoiceSession | undefined;
       const voice = await GuildVoice.join({
         channel,
@@ -81,7 +83,10 @@ export class VoiceManager {
         createDetector: this.#options.createDetector,
         decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
         listener: {
-          onSpeechStart: (userId) => session?.onSpeechStart(userId),
+          onSpeechStart: (userId) => {
+            void cache.warm(userId, guildId);
+            session?.onSpeechStart(userId);
+          },
           onUtterance: (utterance) => session?.onUtterance(utterance),
           onGone: (reason) => this.#onGone(guildId, reason),
         },
@@ -98,14 +103,14 @@ export class VoiceManager {
         chat: { post: (text) => void this.#post(channel, text), typing: () => void this.#typing(channel) },
         policy: {
           listenMode: () => {
-            const { listen } = store.settings.getGuildSettings(guildId);
+            const { listen } = cache.guildSettings(guildId);
             return listen.mode === 'only-me' ? { mode: listen.mode, userId: listen.userId } : { mode: listen.mode };
           },
-          voiceFor: (userId) => store.settings.resolveVoice(userId, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined).voice,
-          persona: () => store.settings.getGuildSettings(guildId).persona ?? undefined,
+          voiceFor: (userId) => cache.resolveVoice(userId, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined).voice,
+          persona: () => cache.guildSettings(guildId).persona ?? undefined,
           admit: (userId) => costs.admit(userId, guildId),
           recordUsage: (userId, usage) => costs.record(userId, guildId, usage),
-          transcriptEnabled: () => store.settings.getGuildSettings(guildId).transcript.enabled,
+          transcriptEnabled: () => cache.guildSettings(guildId).transcript.enabled,
         },
       });
       this.#conversations.set(guildId, { voice, session, idleTimer: undefined });
