@@ -11,6 +11,7 @@ import { DISCORD_CDN_HOSTS } from './media/download.ts';
 import { BotError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { OmniClient } from './omni/client.ts';
+import type { DetectorSettings } from './receive/detector.ts';
 import type { SpeechDetector } from './receive/SpeakerListener.ts';
 import { CostControl } from './session/CostControl.ts';
 import { Store } from './store/Store.ts';
@@ -33,7 +34,7 @@ async function replyWithError(interaction: ChatInputCommandInteraction, message:
   else await interaction.reply(payload);
 }
 
-export function createBot(config: BotConfig, log: Logger, createDetector: (config: BotConfig) => SpeechDetector): Bot {
+export function createBot(config: BotConfig, log: Logger, createDetector: (settings: DetectorSettings) => SpeechDetector): Bot {
   const client = createDiscordClient(config.discord);
   const omni = new OmniClient({ apiKey: config.omni.apiKey, baseURL: config.omni.baseURL });
   const byName = new Map<string, SlashCommand>(allCommands.map((command) => [command.name, command]));
@@ -80,7 +81,7 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
       }
       const readyClient = await ready;
       const costs = new CostControl(store, config.voice);
-      const voice = new VoiceManager({ client: readyClient, config, omni, store, costs, log, createDetector: () => createDetector(config) });
+      const voice = new VoiceManager({ client: readyClient, config, omni, store, costs, log, createDetector: () => createDetector(config.voice) });
       services = { config, model: config.omni.model, log, store, omni, costs, voice, attachmentHosts };
       const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: allCommands.length, scope }, 'bot ready');

@@ -14,6 +14,10 @@ export interface SpeechDetector {
   push(samples: Int16Array): { readonly utterances: readonly DetectedSpeech[]; readonly speechStarted: boolean };
   /** How much longer (ms) than the audio pushed so far the current turn must stay quiet to end; undefined if no turn is open. */
   quietNeededMs(): number | undefined;
+  /** How long (ms) the open turn has been quiet at the end of the audio pushed so far; undefined if no turn is open. */
+  quietMs(): number | undefined;
+  /** The utterance the open turn would give if it ended now (the turn stays open); undefined if none. */
+  current(): DetectedSpeech | undefined;
   /** Nothing has come for `quietMs` after the audio pushed so far: ends the open turn if its silence window is now complete. */
   idle(quietMs: number): DetectedSpeech | undefined;
   flush(): DetectedSpeech | undefined;

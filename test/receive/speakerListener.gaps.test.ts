@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import { OpusEncoder } from '../../src/audio/opus.ts';
 import { SpeakerListener, type SpeechDetector } from '../../src/receive/SpeakerListener.ts';
 import { createSpeechDetector } from '../../src/receive/detector.ts';
-import type { BotConfig } from '../../src/bot.ts';
 import { interleave, sine } from '../audio/signal.ts';
 import { opusPackets, speechPieces, type SpeechPiece } from '../support/speechPieces.ts';
 
@@ -19,6 +18,8 @@ function countingDetector(): SpeechDetector & { fed: number } {
       return { utterances: [], speechStarted: false };
     },
     quietNeededMs: () => undefined,
+    quietMs: () => undefined,
+    current: () => undefined,
     idle: () => undefined,
     flush: () => undefined,
   };
@@ -75,7 +76,7 @@ const FRAME_MS = 20;
 /** A listener with the bot's own detector, collecting the utterances it ends. */
 function realEar(): { ear: SpeakerListener; utterances: Int16Array[] } {
   const utterances: Int16Array[] = [];
-  const detector = createSpeechDetector({ voice: { silenceMs: SILENCE_MS, maxUtteranceMs: 60_000 } } as BotConfig);
+  const detector = createSpeechDetector({ silenceMs: SILENCE_MS, maxUtteranceMs: 60_000 });
   return { ear: new SpeakerListener({ detector, onSpeechStart: () => {}, onUtterance: (samples) => utterances.push(samples) }), utterances };
 }
 
