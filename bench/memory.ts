@@ -79,6 +79,7 @@ export const run: Section = async ({ smoke, log }) => {
         persona: () => undefined,
         admit: () => undefined,
         recordUsage: () => {},
+        speculate: () => false,
         transcriptEnabled: () => false,
       },
     });

@@ -7,6 +7,7 @@
  * packet arrived. Pure: no Discord, time comes from the caller.
  */
 import { OpusDecodeError, OpusDecoder, OPUS_FRAME_SAMPLES } from '../audio/opus.ts';
+import { TentativeEnd, type TentativeEndEvents } from './TentativeEnd.ts';
 import { createDiscordToModel, DISCORD_CHANNELS, DISCORD_SAMPLE_RATE, MODEL_INPUT_SAMPLE_RATE, type PcmConverter } from '../audio/pipelines.ts';
 
 /** What the listener needs of an endpointer: 16 kHz mono in, speech onsets and finished utterances out. */
@@ -31,6 +32,8 @@ export interface SpeakerListenerOptions {
   readonly detector: SpeechDetector;
   onSpeechStart(): void;
   onUtterance(samples: Int16Array): void;
+  /** Tentative ends for speculative requests: after `afterMs` of quiet, and their withdrawal (see TentativeEnd). */
+  readonly speculation?: TentativeEndEvents & { readonly afterMs: number };
   /** Silence filled in for one gap at most; longer pauses have ended any utterance anyway. */
   readonly maxGapMs?: number;
 }
@@ -48,12 +51,15 @@ export class SpeakerListener {
   readonly #maxGapSamples: number;
   #lastTimestamp: number | undefined;
   #lastPacketAtMs: number | undefined;
+  readonly #tentative: TentativeEnd | undefined;
   /** Packets that could not be decoded (skipped, counted for diagnostics). */
   corruptPackets = 0;
 
   constructor(options: SpeakerListenerOptions) {
     this.#options = options;
     this.#maxGapSamples = (options.maxGapMs ?? DEFAULT_MAX_GAP_MS) * SAMPLES_PER_MS;
+    const { speculation } = options;
+    this.#tentative = speculation && new TentativeEnd(options.detector, speculation.afterMs, speculation);
   }
 
   /** One received packet; `rtpTimestamp` (48 kHz units) places it on the speaker's timeline. */
@@ -77,26 +83,30 @@ export class SpeakerListener {
   }
 
   /**
-   * When (caller's clock, ms) the open turn ends if no packet comes before then; undefined if no one is
-   * speaking. Quiet counts from the last packet's arrival: its audio ended then, as far as we can tell.
+   * When (caller's clock, ms) `onIdle` must run if no packet comes before then: the open turn ends, or its
+   * tentative end is due; undefined if no one is speaking. Quiet counts from the last packet's arrival: its
+   * audio ended then, as far as we can tell.
    */
   turnDeadline(): number | undefined {
     const needed = this.#options.detector.quietNeededMs();
-    return needed === undefined || this.#lastPacketAtMs === undefined ? undefined : this.#lastPacketAtMs + needed;
+    if (needed === undefined || this.#lastPacketAtMs === undefined) return undefined;
+    return this.#lastPacketAtMs + Math.min(needed, this.#tentative?.dueInMs() ?? Infinity);
   }
 
   /** Time passed with no packet: ends the turn if the silence window has passed since the last one arrived. */
   onIdle(nowMs: number): void {
     if (this.#lastPacketAtMs === undefined) return;
+    this.#tentative?.check(nowMs - this.#lastPacketAtMs);
     const ended = this.#options.detector.idle(nowMs - this.#lastPacketAtMs);
-    if (ended) this.#options.onUtterance(ended.samples);
+    if (ended) this.#utterance(ended.samples);
   }
 
   /** The speaker left or the stream ended: whatever was being said is finished now. */
   flush(): void {
     this.#detect(this.#converter.flush());
     const last = this.#options.detector.flush();
-    if (last) this.#options.onUtterance(last.samples);
+    if (last) this.#utterance(last.samples);
+    else this.#tentative?.check(0);
   }
 
   destroy(): void {
@@ -123,6 +133,12 @@ export class SpeakerListener {
     if (mono16k.length === 0) return;
     const { utterances, speechStarted } = this.#options.detector.push(mono16k);
     if (speechStarted) this.#options.onSpeechStart();
-    for (const utterance of utterances) this.#options.onUtterance(utterance.samples);
+    for (const utterance of utterances) this.#utterance(utterance.samples);
+    this.#tentative?.check(0);
+  }
+
+  #utterance(samples: Int16Array): void {
+    this.#tentative?.ended();
+    this.#options.onUtterance(samples);
   }
 }

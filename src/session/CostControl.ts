@@ -36,12 +36,13 @@ export class CostControl {
     return undefined;
   }
 
-  /** Adds a reply's usage to the ledger, by modality. */
-  record(userId: string, guildId: string | null, usage: OmniUsage): void {
+  /** Adds a reply's usage to the ledger, by modality; `speculative`: a dropped speculative request (waste). */
+  record(userId: string, guildId: string | null, usage: OmniUsage, speculative = false): void {
     const { input, output } = usage;
     this.#store.usage.recordUsage({
       userId,
       guildId,
+      speculative,
       input: { text: input.text, audio: input.audio, image: input.image, video: input.video },
       output: { text: output.text, audio: output.audio, reasoning: output.reasoning },
     });

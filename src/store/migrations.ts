@@ -61,6 +61,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    name: 'speculative requests: per-server switch, and their waste in the usage ledger',
+    // speculative_wasted is an "of which" of the modality columns: dropped speculative requests count toward
+    // caps like any request, and /usage shows them apart. speculation NULL means the bot's default.
+    sql: `
+      ALTER TABLE guild_settings ADD COLUMN speculation INTEGER CHECK (speculation IN (0, 1));
+      ALTER TABLE usage_daily ADD COLUMN speculative_wasted INTEGER NOT NULL DEFAULT 0 CHECK (speculative_wasted >= 0);
+    `,
+  },
 ];
 
 /** The schema version of a database: how many migrations it has had. */

@@ -27,6 +27,8 @@ export interface UsageRecord {
   readonly day?: string;
   readonly input: InputTokens;
   readonly output: OutputTokens;
+  /** A speculative request that was dropped: its tokens count as usual and are also totalled as waste. */
+  readonly speculative?: boolean;
 }
 
 /** Which rows to total; omitted filters match everything. At most one of `day` and `since`. */
@@ -45,6 +47,8 @@ export interface UsageTotals {
   readonly input: InputTokens;
   readonly output: OutputTokens;
   readonly total: number;
+  /** Of `total`, the tokens of speculative requests that were dropped. */
+  readonly speculativeWasted: number;
 }
 
 // The key column cannot hold NULL (every DM row would then be distinct), so DMs are stored under ''.
@@ -71,8 +75,8 @@ export class UsageLedger {
     this.#conn = conn;
     this.#now = now;
     this.#upsert = conn.db.prepare(
-      `INSERT INTO usage_daily (user_id, guild_id, day, ${COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (user_id, guild_id, day) DO UPDATE SET ${COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+      `INSERT INTO usage_daily (user_id, guild_id, day, ${COLUMNS.join(', ')}, speculative_wasted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, guild_id, day) DO UPDATE SET ${[...COLUMNS, 'speculative_wasted'].map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
     );
     this.#totalForDay = conn.db.prepare(`SELECT ${TOTAL_SQL} AS total FROM usage_daily WHERE user_id = ? AND guild_id = ? AND day = ?`);
   }
@@ -87,7 +91,8 @@ export class UsageLedger {
     const day = record.day === undefined ? this.day() : checkDay(record.day);
     const { input, output } = record;
     const counts = [input.text, input.audio, input.image, input.video, output.text, output.audio, output.reasoning].map(checkCount);
-    this.#conn.run(() => this.#upsert.run(record.userId, record.guildId ?? DM, day, ...counts));
+    const wasted = record.speculative ? counts.reduce((sum, count) => sum + count, 0) : 0;
+    this.#conn.run(() => this.#upsert.run(record.userId, record.guildId ?? DM, day, ...counts, wasted));
   }
 
   /** Tokens of every modality the user spent today in this server (null: in DMs), for the daily cap. */
@@ -119,12 +124,12 @@ export class UsageLedger {
       filters.push('day >= ?');
       params.push(checkDay(query.since));
     }
-    const row = this.#conn.run(() => this.#query(filters).get(...params) as Record<(typeof COLUMNS)[number], number | null>);
-    const sum = (column: (typeof COLUMNS)[number]): number => row[column] ?? 0;
+    const row = this.#conn.run(() => this.#query(filters).get(...params) as Record<(typeof COLUMNS)[number] | 'speculative_wasted', number | null>);
+    const sum = (column: (typeof COLUMNS)[number] | 'speculative_wasted'): number => row[column] ?? 0;
     const input = { text: sum('input_text'), audio: sum('input_audio'), image: sum('input_image'), video: sum('input_video') };
     const output = { text: sum('output_text'), audio: sum('output_audio'), reasoning: sum('output_reasoning') };
     const total = COLUMNS.reduce((acc, column) => acc + sum(column), 0);
-    return { input, output, total };
+    return { input, output, total, speculativeWasted: sum('speculative_wasted') };
   }
 
   // One cached statement per combination of filters (at most 12), each able to use an index.
@@ -132,7 +137,7 @@ export class UsageLedger {
     const where = filters.length > 0 ? `WHERE ${filters.join(' AND ')}` : '';
     let statement = this.#queries.get(where);
     if (!statement) {
-      statement = this.#conn.db.prepare(`SELECT ${COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM usage_daily ${where}`);
+      statement = this.#conn.db.prepare(`SELECT ${[...COLUMNS, 'speculative_wasted'].map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM usage_daily ${where}`);
       this.#queries.set(where, statement);
     }
     return statement;

@@ -14,8 +14,8 @@ export interface SessionHarness {
   readonly session: VoiceSession;
   readonly output: FakeVoiceOutput;
   readonly posts: string[];
-  readonly usage: Array<{ userId: string; usage: OmniUsage }>;
-  readonly settings: { mode: ListenMode; onlyUser?: string; voices: Map<string, string>; refuse?: string; transcript: boolean };
+  readonly usage: Array<{ userId: string; usage: OmniUsage; speculative?: boolean }>;
+  readonly settings: { mode: ListenMode; onlyUser?: string; voices: Map<string, string>; refuse?: string; transcript: boolean; speculate: boolean };
   /** Resolves with the next finished turn. */
   nextTurn(): Promise<TurnOutcome>;
 }
@@ -24,7 +24,7 @@ export function createSessionHarness(fake: FakeOmni, options: { jitterMs?: numbe
   const output = new FakeVoiceOutput();
   const posts: string[] = [];
   const usage: SessionHarness['usage'] = [];
-  const settings: SessionHarness['settings'] = { mode: 'everyone', voices: new Map(), transcript: false };
+  const settings: SessionHarness['settings'] = { mode: 'everyone', voices: new Map(), transcript: false, speculate: true };
   const session = new VoiceSession({
     omni: new OmniClient({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetryDelayMs: 0 }),
     model: MODELS['qwen3-omni-flash']!,
@@ -39,7 +39,8 @@ export function createSessionHarness(fake: FakeOmni, options: { jitterMs?: numbe
       voiceFor: (userId) => settings.voices.get(userId) ?? 'Cherry',
       persona: () => undefined,
       admit: () => settings.refuse,
-      recordUsage: (userId, record) => usage.push({ userId, usage: record }),
+      recordUsage: (userId, record, speculative) => usage.push({ userId, usage: record, ...(speculative ? { speculative } : {}) }),
+      speculate: () => settings.speculate,
       transcriptEnabled: () => settings.transcript,
     },
   });

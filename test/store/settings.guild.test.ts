@@ -15,6 +15,7 @@ test('a server that never changed anything gets the defaults', (t) => {
     persona: null,
     dailyTokenCap: null,
     cooldownSeconds: null,
+    speculation: null,
   });
 });
 

@@ -11,6 +11,7 @@ const FULL = {
   persona: 'A cheerful pirate who keeps answers short.',
   dailyTokenCap: 50_000,
   cooldownSeconds: 20,
+  speculation: false,
 } as const;
 
 test('settings written before close are read back after reopening', (t) => {

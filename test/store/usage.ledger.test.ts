@@ -23,6 +23,7 @@ test('two calls on the same day add up, modality by modality', (t) => {
     input: { text: 11, audio: 102, image: 3, video: 4 },
     output: { text: 10, audio: 56, reasoning: 8 },
     total: CALL_TOTAL + 28,
+    speculativeWasted: 0,
   });
   assert.equal(store.usage.tokensToday('u1', 'g1'), CALL_TOTAL + 28);
 });
@@ -61,6 +62,7 @@ test('nothing recorded yet totals zero in every modality', (t) => {
     input: { text: 0, audio: 0, image: 0, video: 0 },
     output: { text: 0, audio: 0, reasoning: 0 },
     total: 0,
+    speculativeWasted: 0,
   });
 });
 
@@ -71,4 +73,21 @@ test('negative or fractional token counts and malformed days are refused, nothin
   assert.throws(() => store.usage.recordUsage({ userId: 'u1', guildId: 'g1', day: '10/06/2025', ...CALL }), InvalidInputError);
   assert.throws(() => store.usage.usageFor({ day: '2025-06-10', since: '2025-06-01' }), InvalidInputError);
   assert.equal(store.usage.usageFor({}).total, 0);
+});
+
+test('a dropped speculative request counts toward the day like any call, and is totalled apart as waste', (t) => {
+  const store = open(t);
+  store.usage.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL });
+  store.usage.recordUsage({
+    userId: 'u1',
+    guildId: 'g1',
+    input: { text: 20, audio: 30, image: 0, video: 0 },
+    output: { text: 0, audio: 0, reasoning: 0 },
+    speculative: true,
+  });
+  assert.equal(store.usage.tokensToday('u1', 'g1'), CALL_TOTAL + 50);
+  const totals = store.usage.usageFor({ guildId: 'g1', since: '2025-06-01' });
+  assert.equal(totals.total, CALL_TOTAL + 50);
+  assert.equal(totals.speculativeWasted, 50);
+  assert.equal(totals.input.audio, CALL.input.audio + 30);
 });

@@ -69,9 +69,12 @@ export class VoiceManager {
         log: guildLog,
         createDetector: this.#options.createDetector,
         decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
+        speculationMs: config.voice.speculationMs,
         listener: {
           onSpeechStart: (userId) => session?.onSpeechStart(userId),
           onUtterance: (utterance) => session?.onUtterance(utterance),
+          onTentativeEnd: (utterance) => session?.onTentativeEnd(utterance),
+          onResumed: (userId) => session?.onResumed(userId),
           onGone: (reason) => this.#onGone(guildId, reason),
         },
       });
@@ -91,7 +94,8 @@ export class VoiceManager {
           voiceFor: (userId) => store.settings.resolveVoice(userId, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined).voice,
           persona: () => store.settings.getGuildSettings(guildId).persona ?? undefined,
           admit: (userId) => costs.admit(userId, guildId),
-          recordUsage: (userId, usage) => costs.record(userId, guildId, usage),
+          recordUsage: (userId, usage, speculative) => costs.record(userId, guildId, usage, speculative),
+          speculate: () => config.voice.speculationMs > 0 && store.settings.getGuildSettings(guildId).speculation !== false,
           transcriptEnabled: () => store.settings.getGuildSettings(guildId).transcript.enabled,
         },
       });
