@@ -103,8 +103,8 @@ function integer(name: string, fallback: number, min: number, max: number, unit:
  * speculative request sent after SPECULATION_MS of quiet hides the model's first-byte time behind the rest of
  * the window, so the window can be long enough not to cut people off mid-sentence without answering later.
  */
-const DEFAULT_SILENCE_MS = 700;
-const DEFAULT_SPECULATION_MS = 250;
+const DEFAULT_SILENCE_MS = 900;
+const DEFAULT_SPECULATION_MS = 450;
 
 const envSchema = z.object({
   DISCORD_TOKEN: optionalText.refine((token) => token === undefined || /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token), {

@@ -17,8 +17,8 @@ export class TentativeEnd {
   readonly #events: TentativeEndEvents;
   /** A tentative end was announced and neither withdrawn nor turned into the turn's end. */
   #announced = false;
-  /** Quiet (ms) at the last check, to see sound come back even when the quiet since is long again. */
-  #lastQuietMs = 0;
+  /** Quiet (ms) in the audio pushed, at the last check: it only shrinks when sound comes back. */
+  #lastPushedQuietMs = 0;
 
   constructor(detector: SpeechDetector, speculationMs: number, events: TentativeEndEvents) {
     this.#detector = detector;
@@ -29,19 +29,22 @@ export class TentativeEnd {
   /** The detector gave the turn's utterance: the announced end was the real one. */
   ended(): void {
     this.#announced = false;
-    this.#lastQuietMs = 0;
+    this.#lastPushedQuietMs = 0;
   }
 
-  /** Looks again after audio was pushed (`extraQuietMs` 0) or after `extraQuietMs` with no audio. */
+  /**
+   * Looks again after audio was pushed (`extraQuietMs` 0) or after `extraQuietMs` with no audio. Sound coming
+   * back is judged on the audio pushed only: the quiet it holds grows while it is quiet (however the silence
+   * arrives, in packets or as a gap filled in later) and restarts with a sounding frame.
+   */
   check(extraQuietMs: number): void {
     const pushedQuietMs = this.#detector.quietMs();
-    const quietMs = pushedQuietMs === undefined ? undefined : pushedQuietMs + extraQuietMs;
-    if (this.#announced && (quietMs === undefined || quietMs < this.#lastQuietMs || quietMs < this.#speculationMs)) {
+    if (this.#announced && (pushedQuietMs === undefined || pushedQuietMs < this.#lastPushedQuietMs)) {
       this.#announced = false;
       this.#events.onResumed();
     }
-    this.#lastQuietMs = quietMs ?? 0;
-    if (this.#announced || quietMs === undefined || quietMs < this.#speculationMs) return;
+    this.#lastPushedQuietMs = pushedQuietMs ?? 0;
+    if (this.#announced || pushedQuietMs === undefined || pushedQuietMs + extraQuietMs < this.#speculationMs) return;
     const sofar = this.#detector.current();
     if (!sofar) return;
     this.#announced = true;

@@ -58,3 +58,26 @@ test('pauses shorter than the threshold announce nothing; a threshold of the who
     ['utterance'],
   );
 });
+
+test('quiet counted while no audio came is not taken back when the silence arrives late, in pieces', () => {
+  const audio = decodeWav(readFileSync(new URL('../fixtures/speech/pause_en_stop_550.wav', import.meta.url))).samples;
+  const detector = createSpeechDetector({ silenceMs: 900, maxUtteranceMs: 60_000 });
+  const events: string[] = [];
+  const tentative = new TentativeEnd(detector, 450, { onTentativeEnd: () => events.push('tentative'), onResumed: () => events.push('resumed') });
+  const phraseAEnd = (1900 * SAMPLE_RATE) / 1000;
+  for (let offset = 0; offset < phraseAEnd; offset += CHUNK) detector.push(audio.subarray(offset, Math.min(offset + CHUNK, phraseAEnd)));
+  tentative.check(0);
+  assert.deepEqual(events, []);
+  tentative.check(400);
+  assert.deepEqual(events, ['tentative'], 'announced after 450 ms of quiet, most of it without audio');
+  // The gap is filled in when the next packet shows where it ended: a resampler tail first, then the zeros.
+  detector.push(new Int16Array(37));
+  tentative.check(0);
+  detector.push(new Int16Array(SAMPLE_RATE / 2));
+  tentative.check(0);
+  assert.deepEqual(events, ['tentative']);
+  const phraseBStart = (2370 * SAMPLE_RATE) / 1000;
+  detector.push(audio.subarray(phraseBStart, phraseBStart + 4 * CHUNK));
+  tentative.check(0);
+  assert.deepEqual(events, ['tentative', 'resumed']);
+});
