@@ -59,6 +59,8 @@ export const run: Section = async ({ smoke, log }) => {
   const world = await startWorld({
     env: {
       SILENCE_MS: String(SILENCE_MS),
+      // The bot's own latency after a turn ends; speculation (bench/turntaking.ts) moves the request before that.
+      SPECULATION_MS: 'off',
       JITTER_BUFFER_MS: String(JITTER_MS),
       DAILY_TOKEN_CAP: '0',
       ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),

@@ -14,7 +14,7 @@ import type { Figure, SectionResult } from './lib/figures.ts';
 import { machineInfo } from './lib/machine.ts';
 import { buildNativeOpus, nativeOpusStatus, ROOT } from './lib/native.ts';
 
-const SECTIONS = ['latency', 'cost', 'resampler', 'memory', 'scale'] as const;
+const SECTIONS = ['latency', 'cost', 'resampler', 'memory', 'scale', 'turntaking'] as const;
 
 const args = new Map<string, string | true>();
 for (const arg of process.argv.slice(2)) {
