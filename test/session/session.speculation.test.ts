@@ -1,11 +1,14 @@
 // Pins speculative requests in the session: a request sent on a tentative end plays nothing until the turn is
 // committed (then it plays at once, with history and usage as any turn); a speaker who goes on drops it (the
 // request is aborted, its cost lands in the ledger as speculative, nothing is heard or remembered) and the next
-// request carries the whole utterance; no speculation when it is switched off or when the turn would queue.
+// request carries the whole utterance; no speculation when it is switched off or when the turn would queue;
+// addressed mode and barge-in work on speculative turns as on any other.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { concatSamples } from '../../src/audio/pcm.ts';
+import { INTERRUPTED_MARK } from '../../src/session/History.ts';
+import { SILENT_MARKER } from '../../src/session/prompt.ts';
 import { channel, dominantFrequency } from '../audio/signal.ts';
 import { startFakeOmni, type FakeOmni } from '../fakes/omni/server.ts';
 import { createSessionHarness, utterance } from './harness.ts';
@@ -149,4 +152,37 @@ test('a reset while a speculative request is out drops it and remembers nothing'
   await dropped;
   assert.equal(h.output.plays.length, 0);
   assert.equal(h.session.history.entries.length, 0);
+});
+
+test('addressed mode: a speculative reply that is the silent marker stays silent after the commit', async () => {
+  const h = createSessionHarness(fake);
+  h.settings.mode = 'addressed';
+  fake.script({ text: SILENT_MARKER, audio: { toneHz: 440, seconds: 1 } });
+  const said = utterance('alice');
+  h.session.onTentativeEnd(said);
+  await fake.nextRequest();
+  const done = h.nextTurn();
+  h.session.onUtterance(said);
+  assert.equal((await done).silent, true);
+  assert.equal(h.output.plays.length, 0);
+  assert.equal(h.session.history.entries.length, 0);
+});
+
+test('barge-in on a committed speculative reply stops it and history keeps what was heard', async () => {
+  const h = createSessionHarness(fake);
+  fake.script({ text: 'One two three four five six seven eight nine ten eleven twelve.', audio: { toneHz: 440, seconds: 3 } });
+  const said = utterance('alice');
+  h.session.onTentativeEnd(said);
+  await fake.nextRequest();
+  const played = h.output.nextPlay();
+  const done = h.nextTurn();
+  h.session.onUtterance(said);
+  const playback = await played;
+  await playback.reached(200);
+  h.session.onSpeechStart('bob');
+  assert.equal(playback.stopped, true);
+  const outcome = await done;
+  assert.equal(outcome.interrupted, true);
+  assert.ok(outcome.playedMs >= 200 && outcome.playedMs < 3000, `played ${outcome.playedMs} ms`);
+  assert.match(h.session.history.entries.at(-1)?.text ?? '', new RegExp(`${INTERRUPTED_MARK.replace(/[[\]]/g, '\\$&')}$`));
 });

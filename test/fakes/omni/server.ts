@@ -229,9 +229,7 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
       }
       if (!error) ({ request: parsed, error } = parseRequest(body));
     }
-    const ruled = error ? undefined : replyRule?.(parsed);
-    const scripted = error || ruled ? undefined : scripts.shift();
-    const reply: ScriptedReply = error ? {} : { ...defaultReply, ...(ruled ?? scripted) };
+    const reply: ScriptedReply = error ? {} : { ...defaultReply, ...(replyRule?.(parsed) ?? scripts.shift()) };
     if (!error && reply.fail) error = scriptedError(reply.fail);
 
     record({
@@ -253,8 +251,6 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
       try {
         await sleep(reply.firstByteDelayMs, undefined, { signal: clientGone.signal });
       } catch {
-        // Abandoned before any reply (a speculative request the bot dropped): the script is for the next one.
-        if (scripted) scripts.unshift(scripted);
         return;
       }
     }
