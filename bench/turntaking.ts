@@ -163,7 +163,7 @@ async function endToEnd(mode: 'off' | 'on', turns: number, log: (line: string) =
 }
 
 export const run: Section = async ({ smoke, log }) => {
-  const turns = smoke ? 2 : 24;
+  const turns = smoke ? 2 : 16;
   const { silenceMs, speculationMs } = DEFAULTS;
   const off = await endToEnd('off', turns, log);
   const on = await endToEnd('on', turns, log);
