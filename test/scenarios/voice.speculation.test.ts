@@ -102,3 +102,20 @@ test('going on after a speculative request aborts it, its reply is never heard, 
   const wasted = Number(/speculative requests dropped[^:]*: ([\d,]+)/.exec(today)?.[1]?.replace(/,/g, ''));
   assert.ok(wasted > 0, `/usage shows the dropped request: ${today}`);
 });
+
+test('/limits speculation: off stops speculative requests in this server; default brings them back', async () => {
+  const { sim, fake } = world;
+  const alice = sim.user('alice');
+  const off = await (await alice.slash('limits', { speculation: 'off' })).reply();
+  assert.match(off.content ?? '', /Speculative requests: off\./);
+  answerBySpeech(300, 2, 500);
+  const first = fake.requests.length;
+  const heard = sim.botAudio.nextUtterance(20_000);
+  await say(800);
+  await heard;
+  const requests = fake.requests.slice(first);
+  assert.equal(requests.length, 1, 'no speculative request');
+  assert.ok(seconds(requests[0]!) >= (FIXTURE.spokenMs + 800 - FIXTURE_GAP_MS) / 1000);
+  const back = await (await alice.slash('limits', { speculation: 'default' })).reply();
+  assert.match(back.content ?? '', /Speculative requests: on \(bot default\)\./);
+});
