@@ -144,3 +144,38 @@ test('a corrupt packet is skipped and counted; the next ones decode', () => {
   assert.equal(ear.corruptPackets, 1);
   assert.ok(detector.fed > 0);
 });
+
+test('with speculation, the ear wakes for the tentative end first, then ends the turn with the very same speech', () => {
+  const SPECULATION_MS = 300;
+  for (const piece of pieces.slice(0, 4)) {
+    const events: Array<{ kind: string; samples?: Int16Array }> = [];
+    const detector = createSpeechDetector({ silenceMs: SILENCE_MS, maxUtteranceMs: 60_000 });
+    const ear = new SpeakerListener({
+      detector,
+      onSpeechStart: () => {},
+      onUtterance: (samples) => events.push({ kind: 'utterance', samples }),
+      speculation: {
+        afterMs: SPECULATION_MS,
+        onTentativeEnd: (samples) => events.push({ kind: 'tentative', samples }),
+        onResumed: () => events.push({ kind: 'resumed' }),
+      },
+    });
+    const opus = opusPackets(piece);
+    for (const [k, packet] of opus.entries()) ear.onPacket(packet, k * 960, k * FRAME_MS);
+    const tentativeAt = ear.turnDeadline()!;
+    ear.onIdle(tentativeAt);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['tentative'],
+      `${piece.name}: woken for the tentative end`,
+    );
+    const endAt = ear.turnDeadline()!;
+    assert.equal(endAt - tentativeAt, SILENCE_MS - SPECULATION_MS, `${piece.name}: then for the end of the turn`);
+    ear.onIdle(endAt);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['tentative', 'utterance'],
+    );
+    assert.deepEqual(events[0]!.samples, events[1]!.samples, `${piece.name}: the speculative request would carry the committed speech`);
+  }
+});
