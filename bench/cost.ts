@@ -21,7 +21,6 @@ import { Resampler } from '../src/audio/resample.ts';
 import { ReplyAudio } from '../src/playback/ReplyAudio.ts';
 import { createSpeechDetector } from '../src/receive/detector.ts';
 import { SpeakerListener } from '../src/receive/SpeakerListener.ts';
-import type { BotConfig } from '../src/bot.ts';
 import { atLeast, figure, type Figure, type Section } from './lib/figures.ts';
 import { nativeOpusStatus } from './lib/native.ts';
 import { median } from './lib/stats.ts';
@@ -30,7 +29,7 @@ import { encodeOpusFrames } from '../test/sim/speech.ts';
 
 const GOAL_PER_CORE = 50;
 const CHUNK_24K = 1920; // 80 ms, as the model streams
-const DETECTOR_CONFIG = { voice: { silenceMs: 700, maxUtteranceMs: 60_000 } } as BotConfig;
+const DETECTOR_SETTINGS = { silenceMs: 700, maxUtteranceMs: 60_000 };
 
 interface BackendCost {
   readonly backend: string;
@@ -99,7 +98,7 @@ export async function measureBackend(seconds: number, runs: number): Promise<Bac
     });
   });
   const endpointing = await perSecond(seconds, runs, () => {
-    const detector = createSpeechDetector(DETECTOR_CONFIG);
+    const detector = createSpeechDetector(DETECTOR_SETTINGS);
     return cpuMsOf(() => {
       for (const chunk of mono16kFrames) detector.push(chunk);
     });
@@ -121,7 +120,7 @@ export async function measureBackend(seconds: number, runs: number): Promise<Bac
 
   // The whole receive path as the bot runs it: packets with RTP timestamps through one SpeakerListener.
   const receivePath = await perSecond(seconds, runs, () => {
-    const listener = new SpeakerListener({ detector: createSpeechDetector(DETECTOR_CONFIG), onSpeechStart: () => {}, onUtterance: () => {} });
+    const listener = new SpeakerListener({ detector: createSpeechDetector(DETECTOR_SETTINGS), onSpeechStart: () => {}, onUtterance: () => {} });
     const ms = cpuMsOf(() => {
       for (let k = 0; k < packets.length; k++) listener.onPacket(packets[k]!, { ssrc: 1, sequence: k & 0xffff, timestamp: k * 960 }, k * 20);
       listener.flush();

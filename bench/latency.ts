@@ -11,9 +11,8 @@
  *     configured jitter buffer. Also given: the same from the moment the jitter buffer actually filled (the fake
  *     streams 80 ms chunks, so 100 ms of buffer fills with the second chunk, 80 ms after the first).
  */
-import { createSpeechDetector } from '../src/receive/detector.ts';
+import { createSpeechDetector, type DetectorSettings } from '../src/receive/detector.ts';
 import type { SpeechDetector } from '../src/receive/SpeakerListener.ts';
-import type { BotConfig } from '../src/bot.ts';
 import { startWorld } from '../test/scenarios/world.ts';
 import type { RecordedRequest } from '../test/fakes/omni/server.ts';
 import type { Utterance } from '../test/sim/botAudio.ts';
@@ -38,8 +37,8 @@ export const run: Section = async ({ smoke, log }) => {
   const turns = smoke ? 3 : 52;
   const warmUp = smoke ? SMOKE_WARM_UP_TURNS : WARM_UP_TURNS;
   const detections: number[] = [];
-  const timedDetector = (config: BotConfig): SpeechDetector => {
-    const inner = createSpeechDetector(config);
+  const timedDetector = (settings: DetectorSettings): SpeechDetector => {
+    const inner = createSpeechDetector(settings);
     return {
       push(samples) {
         const result = inner.push(samples);
@@ -52,12 +51,16 @@ export const run: Section = async ({ smoke, log }) => {
         return ended;
       },
       quietNeededMs: () => inner.quietNeededMs(),
+      quietMs: () => inner.quietMs(),
+      current: () => inner.current(),
       flush: () => inner.flush(),
     };
   };
   const world = await startWorld({
     env: {
       SILENCE_MS: String(SILENCE_MS),
+      // The bot's own latency after a turn ends; speculation (bench/turntaking.ts) moves the request before that.
+      SPECULATION_MS: 'off',
       JITTER_BUFFER_MS: String(JITTER_MS),
       DAILY_TOKEN_CAP: '0',
       ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),

@@ -20,7 +20,6 @@ import { OmniClient } from '../src/omni/client.ts';
 import { createSpeechDetector } from '../src/receive/detector.ts';
 import { SpeakerListener } from '../src/receive/SpeakerListener.ts';
 import { VoiceSession, type PlaybackHandle, type TurnOutcome, type VoiceOutput } from '../src/session/VoiceSession.ts';
-import type { BotConfig } from '../src/bot.ts';
 import { atMost, figure, type Section } from './lib/figures.ts';
 import { slope } from './lib/stats.ts';
 import { opusPackets, speechPieces } from '../test/support/speechPieces.ts';
@@ -28,7 +27,7 @@ import { opusPackets, speechPieces } from '../test/support/speechPieces.ts';
 const REPLY_SECONDS = 4;
 const PAUSE_MS = 500;
 const SPEAKERS = ['alice', 'bob', 'carol'];
-const CONFIG = { voice: { silenceMs: 700, maxUtteranceMs: 60_000 } } as BotConfig;
+const DETECTOR_SETTINGS = { silenceMs: 700, maxUtteranceMs: 60_000 };
 const MiB = 2 ** 20;
 /** Heap growth per turn after warm-up that still counts as flat. */
 const GOAL_BYTES_PER_TURN = 1024;
@@ -80,6 +79,7 @@ export const run: Section = async ({ smoke, log }) => {
         persona: () => undefined,
         admit: () => undefined,
         recordUsage: () => {},
+        speculate: () => false,
         transcriptEnabled: () => false,
       },
     });
@@ -94,7 +94,7 @@ export const run: Section = async ({ smoke, log }) => {
         listener: undefined as unknown as SpeakerListener,
       };
       state.listener = new SpeakerListener({
-        detector: createSpeechDetector(CONFIG),
+        detector: createSpeechDetector(DETECTOR_SETTINGS),
         onSpeechStart: () => session.onSpeechStart(speakerId),
         onUtterance: (samples) => session.onUtterance({ speakerId, speakerName: speakerId, samples, endedAtMs: now }),
       });

@@ -2,7 +2,7 @@
  * `npm run bench`: every measurement of what users feel and what operators pay, each section in its own
  * process, printed as a table (figure | value | goal | met?) and written to bench/results.json with the
  * machine it ran on.
- *   npm run bench                       all sections, full length (under 10 minutes on 2 cores)
+ *   npm run bench                       all sections, full length (about 10 minutes on 2 cores)
  *   npm run bench -- --smoke            a short version of everything (CI runs it through test/bench.smoke.test.ts)
  *   npm run bench -- --only=cost,latency --out=/tmp/results.json --no-native-build
  */
@@ -14,7 +14,7 @@ import type { Figure, SectionResult } from './lib/figures.ts';
 import { machineInfo } from './lib/machine.ts';
 import { buildNativeOpus, nativeOpusStatus, ROOT } from './lib/native.ts';
 
-const SECTIONS = ['latency', 'cost', 'resampler', 'memory', 'scale', 'store'] as const;
+const SECTIONS = ['latency', 'cost', 'resampler', 'memory', 'scale', 'store', 'turntaking'] as const;
 
 const args = new Map<string, string | true>();
 for (const arg of process.argv.slice(2)) {

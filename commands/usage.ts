@@ -11,6 +11,7 @@ function describe(totals: UsageTotals): string {
     `**${n(totals.total)}** tokens`,
     `in: text ${n(input.text)}, audio ${n(input.audio)}, image ${n(input.image)}, video ${n(input.video)}`,
     `out: text ${n(output.text)}, audio ${n(output.audio)}, reasoning ${n(output.reasoning)}`,
+    `of which speculative requests dropped (the speaker went on): ${n(totals.speculativeWasted)}`,
   ].join('\n');
 }
 

@@ -12,6 +12,7 @@ import { DISCORD_CDN_HOSTS } from './media/download.ts';
 import { BotError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { OmniClient } from './omni/client.ts';
+import type { DetectorSettings } from './receive/detector.ts';
 import type { SpeechDetector } from './receive/SpeakerListener.ts';
 import { CostControl } from './session/CostControl.ts';
 import { type ServedMetrics, serveMetrics } from './metrics/serveMetrics.ts';
@@ -32,7 +33,7 @@ export interface Bot {
 /** Discord refused the token: a settings problem, not a crash. */
 export class InvalidDiscordTokenError extends BotError {}
 
-export function createBot(config: BotConfig, log: Logger, createDetector: (config: BotConfig) => SpeechDetector): Bot {
+export function createBot(config: BotConfig, log: Logger, createDetector: (settings: DetectorSettings) => SpeechDetector): Bot {
   const client = createDiscordClient(config.discord);
   const omni = new OmniClient({ apiKey: config.omni.apiKey, baseURL: config.omni.baseURL });
   // Each command with the definition it registers, which is also what every interaction is checked against.
@@ -97,7 +98,7 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
       }
       const readyClient = await ready;
       const costs = new CostControl(cache, config.voice);
-      const voice = new VoiceManager({ client: readyClient, config, omni, cache, costs, log, createDetector: () => createDetector(config) });
+      const voice = new VoiceManager({ client: readyClient, config, omni, cache, costs, log, createDetector: () => createDetector(config.voice) });
       services = { config, model: config.omni.model, log, store, cache, omni, costs, voice, attachmentHosts };
       served?.watch(voice);
       const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);

@@ -30,6 +30,11 @@ export const VOICE_SOURCE_WORDS = { user: 'yours', guild: 'server default', fall
 export const ON_OFF = ['on', 'off'] as const;
 export type OnOff = (typeof ON_OFF)[number];
 
+/** A switch a server may also hand back to the bot's default (/limits speculation). */
+export const ON_OFF_DEFAULT = ['on', 'off', 'default'] as const;
+export type OnOffDefault = (typeof ON_OFF_DEFAULT)[number];
+export const ON_OFF_DEFAULT_WORDS: Readonly<Record<OnOffDefault, string>> = { on: 'on', off: 'off', default: 'bot default' };
+
 /** The choices of an option whose values are also their names. */
 export function plainChoices<T extends string>(values: readonly T[]): Array<{ name: T; value: T }> {
   return values.map((value) => ({ name: value, value }));

@@ -78,6 +78,14 @@ const EXPECTED: Record<string, readonly [min: number, max: number]> = {
   'store.postgres.admit.p95': [0, 5_000],
   'store.postgres.read.p95': [0, 5_000],
   'store.postgres.propagation.p95': [0, 10_000],
+  'turntaking.latency.off.median': [500, 5_000],
+  'turntaking.latency.on.median': [500, 5_000],
+  'turntaking.latency.gain': [-5_000, 5_000],
+  'turntaking.splits.off': [0, 100],
+  'turntaking.splits.on': [0, 100],
+  'turntaking.wastePerTurn': [0, 10],
+  'turntaking.endpointing.cpu': [0.01, 500],
+  'turntaking.endpointing.cpuWithTentative': [0.01, 500],
 };
 /**
  * Figures that may be skipped (with a note saying why) where a tool or the native module is missing; the

@@ -39,6 +39,8 @@ export interface OmniSettings {
 export interface VoiceSettings {
   /** End of turn after this much silence (ms). */
   readonly silenceMs: number;
+  /** A speculative request goes out after this much silence (ms); 0: never (see session/Speculation.ts). */
+  readonly speculationMs: number;
   /** Reply audio held before playback starts, against network jitter (ms). */
   readonly jitterBufferMs: number;
   /** A turn longer than this is sent as it is (ms). */
@@ -107,6 +109,14 @@ function integer(name: string, fallback: number, min: number, max: number, unit:
   });
 }
 
+/**
+ * The silence window and the speculation threshold, chosen with `npm run bench` (README, Performance): a
+ * speculative request sent after SPECULATION_MS of quiet hides the model's first-byte time behind the rest of
+ * the window, so the window can be long enough not to cut people off mid-sentence without answering later.
+ */
+const DEFAULT_SILENCE_MS = 900;
+const DEFAULT_SPECULATION_MS = 450;
+
 const envSchema = z.object({
   DISCORD_TOKEN: optionalText.refine((token) => token === undefined || /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token), {
     message: `DISCORD_TOKEN does not look like a bot token (three dot-separated parts, no "Bot " prefix). Copy it again from the ${WHERE.DISCORD_TOKEN}.`,
@@ -130,8 +140,11 @@ const envSchema = z.object({
   DATABASE_URL: optionalText.refine((url) => url === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(url), {
     message: 'DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/dbname (leave it unset for the embedded SQLite file).',
   }),
-  // At most 700 ms by default: longer feels sluggish, much shorter cuts people off mid-sentence.
-  SILENCE_MS: integer('SILENCE_MS', 700, 200, 3000, 'milliseconds'),
+  SILENCE_MS: integer('SILENCE_MS', DEFAULT_SILENCE_MS, 200, 3000, 'milliseconds'),
+  SPECULATION_MS: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim().toLowerCase() === 'off' ? '0' : value),
+    integer('SPECULATION_MS', DEFAULT_SPECULATION_MS, 0, 3000, 'milliseconds (or off)'),
+  ),
   JITTER_BUFFER_MS: integer('JITTER_BUFFER_MS', 100, 0, 1000, 'milliseconds'),
   MAX_UTTERANCE_SECONDS: integer('MAX_UTTERANCE_SECONDS', 60, 5, 600, 'seconds'),
   IDLE_LEAVE_SECONDS: integer('IDLE_LEAVE_SECONDS', 120, 1, 86_400, 'seconds'),
@@ -183,6 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
   }
   if (parsed.success && parsed.data.SHARD_IDS && !parsed.data.SHARD_COUNT)
     problems.push('SHARD_IDS needs SHARD_COUNT (the total number of shards across all machines, or "auto").');
+  if (parsed.success && parsed.data.SPECULATION_MS >= parsed.data.SILENCE_MS) {
+    problems.push(`SPECULATION_MS (${parsed.data.SPECULATION_MS}) must be shorter than SILENCE_MS (${parsed.data.SILENCE_MS}), or "off".`);
+  }
   if (problems.length > 0 || !parsed.success || !model || !voice) throw new ConfigError(problems);
   const vars = parsed.data;
 
@@ -207,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
       : undefined,
     voice: Object.freeze({
       silenceMs: vars.SILENCE_MS,
+      speculationMs: vars.SPECULATION_MS,
       jitterBufferMs: vars.JITTER_BUFFER_MS,
       maxUtteranceMs: vars.MAX_UTTERANCE_SECONDS * 1000,
       idleLeaveMs: vars.IDLE_LEAVE_SECONDS * 1000,

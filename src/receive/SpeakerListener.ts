@@ -10,6 +10,7 @@
  * comes from the caller.
  */
 import { OPUS_FRAME_SAMPLES } from '../audio/opus.ts';
+import { TentativeEnd, type TentativeEndEvents } from './TentativeEnd.ts';
 import { createDiscordToModel, DISCORD_CHANNELS, DISCORD_SAMPLE_RATE, MODEL_INPUT_SAMPLE_RATE, type PcmConverter } from '../audio/pipelines.ts';
 import { type OrderedPacket, PacketReorderBuffer, type RtpPosition } from './PacketReorderBuffer.ts';
 import { SpeakerDecoder } from './SpeakerDecoder.ts';
@@ -19,6 +20,10 @@ export interface SpeechDetector {
   push(samples: Int16Array): { readonly utterances: readonly DetectedSpeech[]; readonly speechStarted: boolean };
   /** How much longer (ms) than the audio pushed so far the current turn must stay quiet to end; undefined if no turn is open. */
   quietNeededMs(): number | undefined;
+  /** How long (ms) the open turn has been quiet at the end of the audio pushed so far; undefined if no turn is open. */
+  quietMs(): number | undefined;
+  /** The utterance the open turn would give if it ended now (the turn stays open); undefined if none. */
+  current(): DetectedSpeech | undefined;
   /** Nothing has come for `quietMs` after the audio pushed so far: ends the open turn if its silence window is now complete. */
   idle(quietMs: number): DetectedSpeech | undefined;
   flush(): DetectedSpeech | undefined;
@@ -32,6 +37,8 @@ export interface SpeakerListenerOptions {
   readonly detector: SpeechDetector;
   onSpeechStart(): void;
   onUtterance(samples: Int16Array): void;
+  /** Tentative ends for speculative requests: after `afterMs` of quiet, and their withdrawal (see TentativeEnd). */
+  readonly speculation?: TentativeEndEvents & { readonly afterMs: number };
   /** Silence filled in for one gap at most; longer pauses have ended any utterance anyway. */
   readonly maxGapMs?: number;
 }
@@ -60,10 +67,13 @@ export class SpeakerListener {
   #lastPacketAtMs: number | undefined;
   /** A new stream began: the gap before its first packet heard is measured by arrival, not by timestamps. */
   #bridgeByArrival = false;
+  readonly #tentative: TentativeEnd | undefined;
 
   constructor(options: SpeakerListenerOptions) {
     this.#options = options;
     this.#maxGapSamples = (options.maxGapMs ?? DEFAULT_MAX_GAP_MS) * SAMPLES_PER_MS;
+    const { speculation } = options;
+    this.#tentative = speculation && new TentativeEnd(options.detector, speculation.afterMs, speculation);
   }
 
   /** Packets dropped on the way in, by reason (for diagnostics). */
@@ -87,24 +97,29 @@ export class SpeakerListener {
   }
 
   /**
-   * When (caller's clock, ms) `onIdle` has work if no packet comes before then: the open turn ends, or a
-   * packet held behind a missing one is due. Undefined if no one is speaking and nothing is held. Quiet
-   * counts from the last packet's arrival: its audio ended then, as far as we can tell.
+   * When (caller's clock, ms) `onIdle` has work if no packet comes before then: the open turn ends, its
+   * tentative end is due, or a packet held behind a missing one is due. Undefined if no one is speaking and
+   * nothing is held. Quiet counts from the last packet's arrival: its audio ended then, as far as we can tell.
    */
   turnDeadline(): number | undefined {
     const releaseAt = this.#reorder.nextReleaseAt();
     if (releaseAt !== undefined) return releaseAt;
     const needed = this.#options.detector.quietNeededMs();
-    return needed === undefined || this.#lastPacketAtMs === undefined ? undefined : this.#lastPacketAtMs + needed;
+    if (needed === undefined || this.#lastPacketAtMs === undefined) return undefined;
+    return this.#lastPacketAtMs + Math.min(needed, this.#tentative?.dueInMs() ?? Infinity);
   }
 
-  /** Time passed with no packet: lets out held packets that are due, then ends the turn if the silence window has passed since the last one arrived. */
+  /**
+   * Time passed with no packet: lets out held packets that are due, then announces a tentative end or ends the
+   * turn if the speculation threshold or the silence window has passed since the last one arrived.
+   */
   onIdle(nowMs: number): void {
     for (const packet of this.#reorder.release(nowMs)) this.#hear(packet);
     // Packets still held are audio that follows: the turn cannot have ended yet.
     if (this.#lastPacketAtMs === undefined || this.#reorder.nextReleaseAt() !== undefined) return;
+    this.#tentative?.check(nowMs - this.#lastPacketAtMs);
     const ended = this.#options.detector.idle(nowMs - this.#lastPacketAtMs);
-    if (ended) this.#options.onUtterance(ended.samples);
+    if (ended) this.#utterance(ended.samples);
   }
 
   /** The speaker left or the stream ended: whatever was being said is finished now. */
@@ -112,7 +127,8 @@ export class SpeakerListener {
     for (const packet of this.#reorder.drain()) this.#hear(packet);
     this.#detect(this.#converter.flush());
     const last = this.#options.detector.flush();
-    if (last) this.#options.onUtterance(last.samples);
+    if (last) this.#utterance(last.samples);
+    else this.#tentative?.check(0);
   }
 
   destroy(): void {
@@ -164,6 +180,12 @@ export class SpeakerListener {
     if (mono16k.length === 0) return;
     const { utterances, speechStarted } = this.#options.detector.push(mono16k);
     if (speechStarted) this.#options.onSpeechStart();
-    for (const utterance of utterances) this.#options.onUtterance(utterance.samples);
+    for (const utterance of utterances) this.#utterance(utterance.samples);
+    this.#tentative?.check(0);
+  }
+
+  #utterance(samples: Int16Array): void {
+    this.#tentative?.ended();
+    this.#options.onUtterance(samples);
   }
 }

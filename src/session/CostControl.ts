@@ -55,12 +55,16 @@ export class CostControl {
     return explain(admission, cap);
   }
 
-  /** Adds a reply's usage to the ledger, by modality (queued: written in the background, kept while the database is away). */
-  record(userId: string, guildId: string | null, usage: OmniUsage): void {
+  /**
+   * Adds a reply's usage to the ledger, by modality (queued: written in the background, kept while the database
+   * is away); `speculative`: a dropped speculative request (waste).
+   */
+  record(userId: string, guildId: string | null, usage: OmniUsage, speculative = false): void {
     const { input, output } = usage;
     this.#cache.recordUsage({
       userId,
       guildId,
+      speculative,
       input: { text: input.text, audio: input.audio, image: input.image, video: input.video },
       output: { text: output.text, audio: output.audio, reasoning: output.reasoning },
     });

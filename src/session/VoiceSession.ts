@@ -3,6 +3,8 @@
  * speaking (a reply is playing), destroyed. One reply at a time; speech that starts while the bot speaks
  * is a barge-in (playback stops, the request is aborted, history keeps only what was heard); every finished
  * utterance waits in a fair queue (first come, first served, one place per speaker) until the bot is free.
+ * A turn may start speculatively on a tentative end (see Speculation.ts): it plays only once the turn is
+ * committed.
  */
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -20,6 +22,7 @@ import { ReplyAudio } from '../playback/ReplyAudio.ts';
 import { streamWithFirstAudioDeadline } from './firstAudio.ts';
 import { History, INTERRUPTED_MARK, estimatedSpeechMs, heardPart, type SpokenTurn } from './History.ts';
 import { NoticeFolder } from './NoticeFolder.ts';
+import { Commitment, sameSpeech, wastedUsage } from './Speculation.ts';
 import { silentVerdict, speakerLine, voiceSystemPrompt, type ListenMode } from './prompt.ts';
 
 /** A finished stretch of one person's speech, 16 kHz mono. */
@@ -50,7 +53,10 @@ export interface SessionPolicy {
   persona(): string | undefined;
   /** undefined to go ahead, or the notice to give instead (daily cap, cooldown). */
   admit(userId: string): string | undefined;
-  recordUsage(userId: string, usage: OmniUsage): void;
+  /** `speculative`: the usage of a speculative request that was dropped (counted, and shown apart as waste). */
+  recordUsage(userId: string, usage: OmniUsage, speculative?: boolean): void;
+  /** Whether speculative requests may be sent now (the bot's setting and the server's). */
+  speculate(): boolean;
   transcriptEnabled(): boolean;
 }
 
@@ -96,8 +102,10 @@ export interface TurnTiming {
 }
 
 interface ActiveTurn {
-  readonly utterance: Utterance;
+  /** Replaced by the committed utterance (same speech, later end time) when a speculative turn commits. */
+  utterance: Utterance;
   readonly controller: AbortController;
+  readonly commitment: Commitment;
   /** False once /reset or destroy wiped the conversation: the turn must not write history. */
   record: boolean;
 }
@@ -129,6 +137,8 @@ const RECENT_TIMINGS = 5;
 export class VoiceSession extends EventEmitter<{
   stateChange: [SessionState, SessionState];
   turnDone: [TurnOutcome];
+  /** A speculative request was dropped (the speaker went on); its usage is in the ledger as waste. */
+  speculationDropped: [{ readonly speakerId: string; readonly usage: OmniUsage }];
 }> {
   readonly history = new History();
   readonly #options: VoiceSessionOptions;
@@ -137,6 +147,8 @@ export class VoiceSession extends EventEmitter<{
   readonly #timings: TurnTiming[] = [];
   readonly #notices: NoticeFolder;
   #state: SessionState = { status: 'listening' };
+  /** Speakers whose speculative request was dropped: the rest of that utterance was admitted with it. */
+  readonly #admittedAhead = new Set<string>();
   /** The latest turn's run; the next turn waits for it so history holds the cut reply before it is read. */
   #lastRun: Promise<void> = Promise.resolve();
 
@@ -187,13 +199,37 @@ export class VoiceSession extends EventEmitter<{
     }
   }
 
+  /** Someone has been quiet for a moment: start their turn speculatively if it would start now anyway. */
+  onTentativeEnd(utterance: Utterance): void {
+    if (this.#state.status !== 'listening' || this.#pending.size > 0 || !this.hears(utterance.speakerId)) return;
+    if (!this.#options.policy.speculate()) return;
+    this.#start(utterance, true);
+  }
+
+  /** The speaker went on after a tentative end: their speculative request is dropped. */
+  onResumed(userId: string): void {
+    const turn = this.#speculativeTurn(userId);
+    if (!turn) return;
+    this.#admittedAhead.add(userId);
+    this.state = { status: 'listening' };
+  }
+
   /**
-   * Someone finished a sentence: it takes its place in the queue and is answered when the bot is free.
-   * It never cuts the reply playing (speech that began before that reply did is not talking over it; speech
-   * that starts over it already stopped it in onSpeechStart) nor passes anyone who was waiting.
+   * Someone finished a sentence: it commits their speculative turn if that carries the same speech; otherwise
+   * it takes its place in the queue and is answered when the bot is free. It never cuts the reply playing
+   * (speech that began before that reply did is not talking over it; speech that starts over it already
+   * stopped it in onSpeechStart) nor passes anyone who was waiting.
    */
   onUtterance(utterance: Utterance): void {
     if (this.#state.status === 'destroyed' || !this.hears(utterance.speakerId)) return;
+    const speculative = this.#speculativeTurn(utterance.speakerId);
+    if (speculative && sameSpeech(speculative.utterance.samples, utterance.samples)) {
+      speculative.utterance = utterance;
+      speculative.commitment.commit();
+      return;
+    }
+    // Different speech (the speaker went on): the speculative request is dropped and this one is queued.
+    if (speculative) this.onResumed(utterance.speakerId);
     this.#enqueue(utterance);
     this.#startNext();
   }
@@ -229,14 +265,24 @@ export class VoiceSession extends EventEmitter<{
     this.#start(next);
   }
 
-  #start(utterance: Utterance): void {
-    const refusal = this.#options.policy.admit(utterance.speakerId);
+  /** The uncommitted speculative turn of `userId`, if that is the turn in progress. */
+  #speculativeTurn(userId: string): ActiveTurn | undefined {
+    const turn = 'turn' in this.#state ? this.#state.turn : undefined;
+    return turn?.commitment.pending && turn.utterance.speakerId === userId ? turn : undefined;
+  }
+
+  #start(utterance: Utterance, speculative = false): void {
+    const admittedAhead = this.#admittedAhead.delete(utterance.speakerId);
+    const refusal = admittedAhead ? undefined : this.#options.policy.admit(utterance.speakerId);
     if (refusal) {
-      this.#notice(refusal);
+      // A speculative start says nothing: the committed turn will be refused with the notice.
+      if (!speculative) this.#notice(refusal);
       this.#startNext();
       return;
     }
-    const turn: ActiveTurn = { utterance, controller: new AbortController(), record: true };
+    const controller = new AbortController();
+    const commitment = speculative ? Commitment.pending(controller.signal) : Commitment.committed();
+    const turn: ActiveTurn = { utterance, controller, commitment, record: true };
     this.state = { status: 'thinking', turn };
     this.#lastRun = this.#run(turn, this.#lastRun);
   }
@@ -257,6 +303,7 @@ export class VoiceSession extends EventEmitter<{
   async #run(turn: ActiveTurn, previous: Promise<void>): Promise<void> {
     await previous;
     const { utterance } = turn;
+    const { commitment } = turn;
     const seconds = utterance.samples.length / MODEL_INPUT_SAMPLE_RATE;
     const spoken: SpokenTurn = {
       role: 'user',
@@ -279,9 +326,12 @@ export class VoiceSession extends EventEmitter<{
     const maxReplySamples = Math.round(((this.#options.maxReplyMs ?? DEFAULT_MAX_REPLY_MS) / 1000) * MODEL_OUTPUT_SAMPLE_RATE);
     let receivedSamples = 0;
     let capped = false;
+    let usage: OmniUsage | undefined;
+    let usageRecorded = false;
+    let request: OmniRequest | undefined;
 
     const startPlayback = (): void => {
-      if (!playback && reply.started && owns()) {
+      if (!playback && reply.started && owns() && commitment.committed) {
         playback = this.#options.output.play(reply.readable);
         playbackAt = this.#now();
         this.state = { status: 'speaking', turn, playback };
@@ -307,14 +357,17 @@ export class VoiceSession extends EventEmitter<{
       if (playback) await playback.finished;
     };
 
+    // A reply that arrived while the turn was pending starts playing the moment it is committed.
+    if (commitment.pending) void commitment.settled.then((committed) => committed && !reply.readable.destroyed && startPlayback());
     const requestAt = this.#now();
     try {
-      const omniRequest = this.#request(spoken, utterance.speakerId);
-      const events = streamWithFirstAudioDeadline(this.#options.omni, omniRequest, {
+      request = this.#request(spoken, utterance.speakerId);
+      const events = streamWithFirstAudioDeadline(this.#options.omni, request, {
         deadlineMs: this.#options.firstAudioTimeoutMs ?? DEFAULT_FIRST_AUDIO_TIMEOUT_MS,
         signal: requestSignal,
         onWaiting: () => {
-          if (owns()) this.#options.chat.typing?.();
+          // Nothing shows for a speculative turn until it is committed.
+          if (owns() && commitment.committed) this.#options.chat.typing?.();
         },
       });
       for await (const event of events) {
@@ -331,9 +384,24 @@ export class VoiceSession extends EventEmitter<{
           if (verdict === 'undecided') held.push(event.pcm);
           else feed(event.pcm);
         } else if (event.type === 'usage') {
-          this.#options.policy.recordUsage(utterance.speakerId, event.usage);
+          usage = event.usage;
+          usageRecorded = commitment.committed;
+          if (usageRecorded) this.#options.policy.recordUsage(utterance.speakerId, event.usage);
         }
       }
+    } catch (error) {
+      failure = error instanceof BotError ? error : new BotError(String(error), { cause: error });
+    }
+    // A speculative turn waits here for its speaker: committed, it goes on as any turn; dropped, only its cost remains.
+    if (!(await commitment.settled)) {
+      reply.readable.destroy();
+      this.#dropped(utterance.speakerId, request, usage, text);
+      this.#startNext();
+      return;
+    }
+    try {
+      if (usage && !usageRecorded) this.#options.policy.recordUsage(utterance.speakerId, usage);
+      if (failure) throw failure;
       if (verdict === 'undecided') {
         verdict = silentVerdict(text, true);
         if (verdict === 'speak') held.splice(0).forEach(feed);
@@ -365,11 +433,13 @@ export class VoiceSession extends EventEmitter<{
         this.#options.chat.post(`**${this.#options.botName}** → ${utterance.speakerName}: ${heard}${partial ? ' …' : ''}`);
     }
     if (!silent && !failure) {
+      // A committed speculative turn ended later than it started: its request went out before this (negative).
+      const { endedAtMs } = turn.utterance;
       this.#timings.push({
         speakerId: utterance.speakerId,
-        toRequestMs: requestAt - utterance.endedAtMs,
-        toFirstAudioMs: firstAudioAt === undefined ? undefined : firstAudioAt - utterance.endedAtMs,
-        toPlaybackMs: playbackAt === undefined ? undefined : playbackAt - utterance.endedAtMs,
+        toRequestMs: requestAt - endedAtMs,
+        toFirstAudioMs: firstAudioAt === undefined ? undefined : firstAudioAt - endedAtMs,
+        toPlaybackMs: playbackAt === undefined ? undefined : playbackAt - endedAtMs,
       });
       if (this.#timings.length > RECENT_TIMINGS) this.#timings.shift();
     }
@@ -385,5 +455,13 @@ export class VoiceSession extends EventEmitter<{
     });
     if (owns()) this.state = { status: 'listening' };
     this.#startNext();
+  }
+
+  /** A speculative request dropped before its turn was committed: nothing was heard, only its cost is kept. */
+  #dropped(speakerId: string, request: OmniRequest | undefined, reported: OmniUsage | undefined, text: string): void {
+    if (!request) return;
+    const usage = wastedUsage(request, reported, text);
+    this.#options.policy.recordUsage(speakerId, usage, true);
+    this.emit('speculationDropped', { speakerId, usage });
   }
 }

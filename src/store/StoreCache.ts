@@ -28,6 +28,8 @@ interface PendingRow {
   readonly guildId: string | null;
   readonly day: string;
   readonly counts: number[];
+  /** Of the counts' sum, tokens of dropped speculative requests. */
+  wasted: number;
 }
 
 interface TodayTokens {
@@ -153,11 +155,11 @@ export class StoreCache {
 
   /** Queues one call's tokens for the ledger; throws only for invalid counts (InvalidInputError). */
   recordUsage(record: UsageRecord): void {
-    const { day, counts } = checkRecord(record, this.store.usage.day());
-    const row: PendingRow = { userId: record.userId, guildId: record.guildId, day, counts };
+    const { day, counts, wasted } = checkRecord(record, this.store.usage.day());
+    const row: PendingRow = { userId: record.userId, guildId: record.guildId, day, counts, wasted };
     const key = rowKey(row);
     const waiting = this.#pending.get(key);
-    if (waiting) addInto(waiting.counts, counts);
+    if (waiting) addInto(waiting, row);
     else if (this.#pending.size >= this.#maxPendingRows) {
       this.#log.error(
         { user: row.userId, guild: row.guildId, tokens: sum(counts) },
@@ -317,7 +319,13 @@ export class StoreCache {
         this.#pending.delete(key);
         this.#writing = row;
         try {
-          await this.store.usage.recordUsage({ userId: row.userId, guildId: row.guildId, day: row.day, ...countsToTokens(row.counts) });
+          await this.store.usage.recordUsage({
+            userId: row.userId,
+            guildId: row.guildId,
+            day: row.day,
+            ...countsToTokens(row.counts),
+            speculativeWasted: row.wasted,
+          });
         } catch (error) {
           this.#writing = undefined;
           this.#requeue(key, row);
@@ -349,7 +357,7 @@ export class StoreCache {
   #requeue(key: string, row: PendingRow): void {
     const newer = this.#pending.get(key);
     this.#pending.delete(key);
-    if (newer) addInto(row.counts, newer.counts);
+    if (newer) addInto(row, newer);
     // Back at the front, so rows keep their order.
     const rest = [...this.#pending];
     this.#pending.clear();
@@ -358,8 +366,9 @@ export class StoreCache {
   }
 }
 
-function addInto(target: number[], more: readonly number[]): void {
-  for (let i = 0; i < target.length; i++) target[i]! += more[i]!;
+function addInto(target: PendingRow, more: PendingRow): void {
+  for (let i = 0; i < target.counts.length; i++) target.counts[i]! += more.counts[i]!;
+  target.wasted += more.wasted;
 }
 
 function countsToTokens(counts: readonly number[]): Pick<UsageRecord, 'input' | 'output'> {

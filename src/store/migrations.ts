@@ -157,6 +157,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER user_admissions_changed AFTER INSERT OR UPDATE OR DELETE ON user_admissions FOR EACH ROW EXECUTE FUNCTION notify_store_change();
     `,
   },
+  {
+    name: 'speculative requests: per-server switch, and their waste in the usage ledger',
+    // speculative_wasted is an "of which" of the modality columns: dropped speculative requests count toward
+    // caps like any request, and /usage shows them apart. speculation NULL means the bot's default.
+    // The usage_daily trigger of migration 4 already tells other processes of the new column's changes.
+    sqlite: `
+      ALTER TABLE guild_settings ADD COLUMN speculation INTEGER CHECK (speculation IN (0, 1));
+      ALTER TABLE usage_daily ADD COLUMN speculative_wasted INTEGER NOT NULL DEFAULT 0 CHECK (speculative_wasted >= 0);
+    `,
+    postgres: `
+      ALTER TABLE guild_settings ADD COLUMN speculation INTEGER CHECK (speculation IN (0, 1));
+      ALTER TABLE usage_daily ADD COLUMN speculative_wasted BIGINT NOT NULL DEFAULT 0 CHECK (speculative_wasted >= 0);
+    `,
+  },
 ];
 
 /** The schema version of a database: how many migrations it has had. */

@@ -25,6 +25,8 @@ export interface GuildSettings {
   readonly persona: string | null;
   readonly dailyTokenCap: number | null;
   readonly cooldownSeconds: number | null;
+  /** Whether speculative requests may be sent here; null: the bot's default (SPECULATION_MS). */
+  readonly speculation: boolean | null;
 }
 
 /** The fields to change; omitted fields keep their value, null resets one to its default. */
@@ -36,6 +38,7 @@ export interface GuildSettingsPatch {
   readonly persona?: string | null;
   readonly dailyTokenCap?: number | null;
   readonly cooldownSeconds?: number | null;
+  readonly speculation?: boolean | null;
 }
 
 /** Settings of a server that never changed any. */
@@ -46,6 +49,7 @@ export const DEFAULT_GUILD_SETTINGS: GuildSettings = Object.freeze({
   persona: null,
   dailyTokenCap: null,
   cooldownSeconds: null,
+  speculation: null,
 });
 
 /** The voice to speak in, where it came from, and stored voices skipped because the model lacks them. */
@@ -65,6 +69,7 @@ export interface GuildRow {
   persona: string | null;
   daily_token_cap: number | null;
   cooldown_seconds: number | null;
+  speculation: 0 | 1 | null;
 }
 
 /** Settings in the store; every method is synchronous and every write atomic. */
@@ -84,17 +89,17 @@ export class Settings {
     this.#upsertUserVoice = db.prepare('INSERT INTO user_settings (user_id, voice) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET voice = excluded.voice');
     this.#deleteUserVoice = db.prepare('DELETE FROM user_settings WHERE user_id = ?');
     this.#selectGuild = db.prepare(
-      `SELECT voice, listen_mode, listen_user_id, transcript, transcript_channel_id, persona, daily_token_cap, cooldown_seconds
+      `SELECT voice, listen_mode, listen_user_id, transcript, transcript_channel_id, persona, daily_token_cap, cooldown_seconds, speculation
        FROM guild_settings WHERE guild_id = ?`,
     );
     this.#upsertGuild = db.prepare(
       `INSERT INTO guild_settings
-         (guild_id, voice, listen_mode, listen_user_id, transcript, transcript_channel_id, persona, daily_token_cap, cooldown_seconds)
-       VALUES (:guild_id, :voice, :listen_mode, :listen_user_id, :transcript, :transcript_channel_id, :persona, :daily_token_cap, :cooldown_seconds)
+         (guild_id, voice, listen_mode, listen_user_id, transcript, transcript_channel_id, persona, daily_token_cap, cooldown_seconds, speculation)
+       VALUES (:guild_id, :voice, :listen_mode, :listen_user_id, :transcript, :transcript_channel_id, :persona, :daily_token_cap, :cooldown_seconds, :speculation)
        ON CONFLICT (guild_id) DO UPDATE SET
          voice = excluded.voice, listen_mode = excluded.listen_mode, listen_user_id = excluded.listen_user_id,
          transcript = excluded.transcript, transcript_channel_id = excluded.transcript_channel_id, persona = excluded.persona,
-         daily_token_cap = excluded.daily_token_cap, cooldown_seconds = excluded.cooldown_seconds`,
+         daily_token_cap = excluded.daily_token_cap, cooldown_seconds = excluded.cooldown_seconds, speculation = excluded.speculation`,
     );
     // One round trip for the hot path: every spoken reply resolves a voice.
     this.#selectVoices = db.prepare(
@@ -164,6 +169,7 @@ export function fromRow(row: GuildRow): GuildSettings {
     persona: row.persona,
     dailyTokenCap: row.daily_token_cap,
     cooldownSeconds: row.cooldown_seconds,
+    speculation: row.speculation === null ? null : row.speculation === 1,
   };
 }
 
@@ -177,6 +183,7 @@ export function toRow(settings: GuildSettings): GuildRow {
     persona: settings.persona,
     daily_token_cap: settings.dailyTokenCap,
     cooldown_seconds: settings.cooldownSeconds,
+    speculation: settings.speculation === null ? null : settings.speculation ? 1 : 0,
   };
 }
 
@@ -201,6 +208,10 @@ export function checkPatch(patch: GuildSettingsPatch): Partial<GuildSettings> {
       COOLDOWN_MAX_SECONDS,
       `The cooldown must be a whole number of seconds from 0 to ${COOLDOWN_MAX_SECONDS}.`,
     );
+  }
+  if (patch.speculation !== undefined) {
+    if (patch.speculation !== null && typeof patch.speculation !== 'boolean') throw new InvalidInputError('Speculative requests must be switched on or off.');
+    changes.speculation = patch.speculation;
   }
   return changes;
 }

@@ -27,6 +27,10 @@ export interface UsageRecord {
   readonly day?: string;
   readonly input: InputTokens;
   readonly output: OutputTokens;
+  /** A speculative request that was dropped: its tokens count as usual and are also totalled as waste. */
+  readonly speculative?: boolean;
+  /** Of this record's tokens, how many were dropped speculative requests (records merged in a queue); overrides `speculative`. */
+  readonly speculativeWasted?: number;
 }
 
 /** Which rows to total; omitted filters match everything. At most one of `day` and `since`. */
@@ -63,6 +67,8 @@ export interface UsageTotals {
   readonly input: InputTokens;
   readonly output: OutputTokens;
   readonly total: number;
+  /** Of `total`, the tokens of speculative requests that were dropped. */
+  readonly speculativeWasted: number;
 }
 
 // The key column cannot hold NULL (every DM row would then be distinct), so DMs are stored under ''.
@@ -71,6 +77,10 @@ const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const MS_PER_DAY = 86_400_000;
 export const COLUMNS = ['input_text', 'input_audio', 'input_image', 'input_video', 'output_text', 'output_audio', 'output_reasoning'] as const;
 export type Column = (typeof COLUMNS)[number];
+/** An "of which" of the modality columns: tokens of dropped speculative requests (not added again to totals). */
+export const WASTED_COLUMN = 'speculative_wasted';
+/** Every column a usage write adds to: the modalities, then the waste. */
+export const LEDGER_COLUMNS = [...COLUMNS, WASTED_COLUMN] as const;
 /** The sum of every modality of a row, as SQL; `table.` qualifies the columns when given. */
 export const totalSql = (table = ''): string => COLUMNS.map((c) => `${table}${c}`).join(' + ');
 const TOTAL_SQL = totalSql();
@@ -95,13 +105,13 @@ export class UsageLedger {
     this.#conn = conn;
     this.#now = now;
     this.#upsert = conn.db.prepare(
-      `INSERT INTO usage_daily (user_id, guild_id, day, ${COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (user_id, guild_id, day) DO UPDATE SET ${COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+      `INSERT INTO usage_daily (user_id, guild_id, day, ${LEDGER_COLUMNS.join(', ')}) VALUES (?, ?, ?, ${LEDGER_COLUMNS.map(() => '?').join(', ')})
+       ON CONFLICT (user_id, guild_id, day) DO UPDATE SET ${LEDGER_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
     );
     this.#totalForDay = conn.db.prepare(`SELECT ${TOTAL_SQL} AS total FROM usage_daily WHERE user_id = ? AND guild_id = ? AND day = ?`);
     this.#charge = conn.db.prepare(
       chargeSql(
-        COLUMNS.map((c) => `:${c}`),
+        LEDGER_COLUMNS.map((c) => `:${c}`),
         ':user',
         ':guild',
         ':day',
@@ -120,8 +130,8 @@ export class UsageLedger {
 
   /** Adds one call's tokens to the row of (user, server, day). */
   recordUsage(record: UsageRecord): void {
-    const { day, counts } = checkRecord(record, this.day());
-    this.#conn.run(() => this.#upsert.run(record.userId, record.guildId ?? DM, day, ...counts));
+    const { day, counts, wasted } = checkRecord(record, this.day());
+    this.#conn.run(() => this.#upsert.run(record.userId, record.guildId ?? DM, day, ...counts, wasted));
   }
 
   /**
@@ -129,9 +139,9 @@ export class UsageLedger {
    * when charged, false (nothing written) when it would pass the cap.
    */
   charge(record: UsageRecord, cap: number): boolean {
-    const { day, counts } = checkRecord(record, this.day());
+    const { day, counts, wasted } = checkRecord(record, this.day());
     const params = { user: record.userId, guild: record.guildId ?? DM, day, cap: checkCount(cap), amount: counts.reduce((a, b) => a + b, 0) };
-    const values = Object.fromEntries(COLUMNS.map((column, i) => [column, counts[i]!]));
+    const values = Object.fromEntries(LEDGER_COLUMNS.map((column, i) => [column, [...counts, wasted][i]!]));
     return this.#conn.run(() => this.#charge.get({ ...params, ...values }) !== undefined);
   }
 
@@ -161,7 +171,7 @@ export class UsageLedger {
   /** Totals by modality of the rows matching `query`. */
   usageFor(query: UsageQuery): UsageTotals {
     const { filters, params } = usageFilters(query, () => '?');
-    const row = this.#conn.run(() => this.#query(filters).get(...params) as Record<Column, number | null>);
+    const row = this.#conn.run(() => this.#query(filters).get(...params) as Record<(typeof LEDGER_COLUMNS)[number], number | null>);
     return totalsFrom(row);
   }
 
@@ -178,7 +188,7 @@ export class UsageLedger {
 }
 
 /** The select list that totals each modality of the matching rows. */
-export const SUMS_SQL = COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ');
+export const SUMS_SQL = LEDGER_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ');
 
 /** WHERE terms and their values for a query; `placeholder(n)` writes the engine's n-th parameter (1-based). */
 export function usageFilters(query: UsageQuery, placeholder: (n: number) => string): { filters: string[]; params: string[] } {
@@ -197,19 +207,23 @@ export function usageFilters(query: UsageQuery, placeholder: (n: number) => stri
 }
 
 /** Totals from a row of sums (null or absent: nothing recorded; bigint strings from PostgreSQL are numbers here). */
-export function totalsFrom(row: Partial<Record<Column, number | string | null>>): UsageTotals {
-  const sum = (column: Column): number => Number(row[column] ?? 0);
+export function totalsFrom(row: Partial<Record<(typeof LEDGER_COLUMNS)[number], number | string | null>>): UsageTotals {
+  const sum = (column: (typeof LEDGER_COLUMNS)[number]): number => Number(row[column] ?? 0);
   const input = { text: sum('input_text'), audio: sum('input_audio'), image: sum('input_image'), video: sum('input_video') };
   const output = { text: sum('output_text'), audio: sum('output_audio'), reasoning: sum('output_reasoning') };
   const total = COLUMNS.reduce((acc, column) => acc + sum(column), 0);
-  return { input, output, total };
+  return { input, output, total, speculativeWasted: sum(WASTED_COLUMN) };
 }
 
-/** The record's day (today when omitted) and its counts in COLUMNS order, all checked. */
-export function checkRecord(record: UsageRecord, today: string): { day: string; counts: number[] } {
+/** The record's day (today when omitted), its counts in COLUMNS order and its speculative waste, all checked. */
+export function checkRecord(record: UsageRecord, today: string): { day: string; counts: number[]; wasted: number } {
   const day = record.day === undefined ? today : checkDay(record.day);
   const { input, output } = record;
-  return { day, counts: [input.text, input.audio, input.image, input.video, output.text, output.audio, output.reasoning].map(checkCount) };
+  const counts = [input.text, input.audio, input.image, input.video, output.text, output.audio, output.reasoning].map(checkCount);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const wasted = record.speculativeWasted !== undefined ? checkCount(record.speculativeWasted) : record.speculative ? total : 0;
+  if (wasted > total) throw new InvalidInputError(`Speculative waste (${wasted}) cannot exceed the record's tokens (${total}).`);
+  return { day, counts, wasted };
 }
 
 /**
@@ -217,10 +231,11 @@ export function checkRecord(record: UsageRecord, today: string): { day: string; 
  * only if the amount fits; an existing row (locked by the upsert, so concurrent charges queue) is added to only
  * if its total plus the amount fits. A row comes back when charged.
  */
+// `values`: one placeholder per LEDGER_COLUMNS entry, in that order.
 export function chargeSql(values: readonly string[], user: string, guild: string, day: string, amount: string, cap: string): string {
-  return `INSERT INTO usage_daily (user_id, guild_id, day, ${COLUMNS.join(', ')})
+  return `INSERT INTO usage_daily (user_id, guild_id, day, ${LEDGER_COLUMNS.join(', ')})
     SELECT ${user}, ${guild}, ${day}, ${values.join(', ')} WHERE ${amount} <= ${cap}
-    ON CONFLICT (user_id, guild_id, day) DO UPDATE SET ${COLUMNS.map((c) => `${c} = usage_daily.${c} + excluded.${c}`).join(', ')}
+    ON CONFLICT (user_id, guild_id, day) DO UPDATE SET ${LEDGER_COLUMNS.map((c) => `${c} = usage_daily.${c} + excluded.${c}`).join(', ')}
     WHERE ${totalSql('usage_daily.')} + ${amount} <= ${cap}
     RETURNING 1 AS charged`;
 }

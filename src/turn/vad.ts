@@ -9,6 +9,8 @@
  *   decimated to 8 kHz. Steady noise is aperiodic; vowels are periodic.
  * Speech starts on a voiced frame well above the floor and continues, with hysteresis, while frames stay
  * above a lower threshold and the last voiced frame is recent (unvoiced consonants are kept, noise is not).
+ * It also reports each frame's wide-band level (above 200 Hz, no upper limit), so an endpointer can follow the
+ * sound to its end: a final stop's release or an "s" is mostly above the speech band's 3.5 kHz.
  */
 import { Biquad } from './biquad.ts';
 
@@ -72,9 +74,13 @@ export interface VadFrameInfo {
   readonly levelDbfs: number;
   /** Noise floor before this frame was folded in, dBFS. */
   readonly floorDbfs: number;
+  /** Level above 200 Hz with no upper limit (fricatives, stop releases), dBFS. */
+  readonly wideDbfs: number;
   /** Normalised autocorrelation peak over pitch lags, 0..1. */
   readonly periodicity: number;
 }
+
+const QUIET_FRAME: VadFrameInfo = { speech: false, voiced: false, levelDbfs: SILENCE_DBFS, floorDbfs: SILENCE_DBFS, wideDbfs: SILENCE_DBFS, periodicity: 0 };
 
 /** Stateful per-stream voice-activity detector: feed it consecutive frames of `frameSamples` samples. */
 export class Vad {
@@ -98,7 +104,7 @@ export class Vad {
   #floorDbfs = SILENCE_DBFS;
   #speech = false;
   #framesSinceVoiced = Infinity;
-  #last: VadFrameInfo = { speech: false, voiced: false, levelDbfs: SILENCE_DBFS, floorDbfs: SILENCE_DBFS, periodicity: 0 };
+  #last: VadFrameInfo = QUIET_FRAME;
 
   constructor(options: Partial<VadOptions> = {}) {
     const o: VadOptions = { ...VAD_DEFAULTS, ...options };
@@ -134,17 +140,20 @@ export class Vad {
     // Slide the pitch history left by one frame.
     pitch.copyWithin(0, this.#pitchFrame);
     let energy = 0;
+    let wideEnergy = 0;
     const end = offset + this.frameSamples;
     for (let i = offset, k = 0; i < end; i++, k++) {
-      const y = this.#lowpass.process(this.#highpass2.process(this.#highpass1.process(samples[i] ?? 0)));
+      const wide = this.#highpass2.process(this.#highpass1.process(samples[i] ?? 0));
+      wideEnergy += wide * wide;
+      const y = this.#lowpass.process(wide);
       energy += y * y;
       if (k % this.#decimation === 0) {
         const j = k / this.#decimation;
         if (j < this.#pitchFrame) pitch[history + j] = y;
       }
     }
-    const mean = energy / this.frameSamples / FULL_SCALE_SQUARED;
-    const levelDbfs = mean > 0 ? Math.max(SILENCE_DBFS, 10 * Math.log10(mean)) : SILENCE_DBFS;
+    const levelDbfs = this.#dbfs(energy);
+    const wideDbfs = this.#dbfs(wideEnergy);
     const floorDbfs = this.#floorDbfs;
     const periodicity = levelDbfs >= o.minSpeechDbfs ? this.#periodicity() : 0;
     const voiced = periodicity >= o.voicingThreshold;
@@ -159,8 +168,13 @@ export class Vad {
 
     const rate = levelDbfs < floorDbfs ? this.#floorFall : voiced ? this.#floorRiseVoiced : this.#floorRiseNoise;
     this.#floorDbfs = floorDbfs + (levelDbfs - floorDbfs) * rate;
-    this.#last = { speech: this.#speech, voiced, levelDbfs, floorDbfs, periodicity };
+    this.#last = { speech: this.#speech, voiced, levelDbfs, floorDbfs, wideDbfs, periodicity };
     return this.#speech;
+  }
+
+  #dbfs(energy: number): number {
+    const mean = energy / this.frameSamples / FULL_SCALE_SQUARED;
+    return mean > 0 ? Math.max(SILENCE_DBFS, 10 * Math.log10(mean)) : SILENCE_DBFS;
   }
 
   /** Forgets the stream: filters, noise floor and speech state. */
@@ -172,7 +186,7 @@ export class Vad {
     this.#floorDbfs = SILENCE_DBFS;
     this.#speech = false;
     this.#framesSinceVoiced = Infinity;
-    this.#last = { speech: false, voiced: false, levelDbfs: SILENCE_DBFS, floorDbfs: SILENCE_DBFS, periodicity: 0 };
+    this.#last = QUIET_FRAME;
   }
 
   /** Peak normalised autocorrelation of the current frame against its past, over pitch lags. */

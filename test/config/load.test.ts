@@ -83,7 +83,8 @@ test('only the needed groups are required', () => {
 
 test('voice settings have sensible defaults and are range-checked', () => {
   const config = loadConfig({}, { discord: false, omni: false });
-  assert.equal(config.voice.silenceMs, 700);
+  assert.equal(config.voice.silenceMs, 900);
+  assert.equal(config.voice.speculationMs, 450);
   assert.ok(config.voice.jitterBufferMs <= 120);
   assert.equal(config.voice.maxUtteranceMs, 60_000);
   const problems = problemsOf({ SILENCE_MS: '50', JITTER_BUFFER_MS: 'soon', IDLE_LEAVE_SECONDS: '2.5' }, { discord: false, omni: false });
@@ -102,5 +103,17 @@ test('the first-audio deadline and the reply length limit: defaults, and out-of-
   assert.deepEqual(problemsOf({ FIRST_AUDIO_TIMEOUT_MS: '100', MAX_REPLY_SECONDS: 'long' }, { discord: false, omni: false }), [
     'FIRST_AUDIO_TIMEOUT_MS must be at least 1000 milliseconds.',
     'MAX_REPLY_SECONDS must be a number of seconds.',
+  ]);
+});
+
+test('speculation: milliseconds or off, and shorter than the silence window', () => {
+  const voice = (env: Record<string, string>) => loadConfig(env, { discord: false, omni: false }).voice;
+  assert.equal(voice({ SPECULATION_MS: 'off' }).speculationMs, 0);
+  assert.equal(voice({ SPECULATION_MS: ' OFF ' }).speculationMs, 0);
+  assert.equal(voice({ SPECULATION_MS: '0' }).speculationMs, 0);
+  assert.equal(voice({ SPECULATION_MS: '300', SILENCE_MS: '700' }).speculationMs, 300);
+  assert.deepEqual(problemsOf({ SPECULATION_MS: 'soon' }, { discord: false, omni: false }), ['SPECULATION_MS must be a number of milliseconds (or off).']);
+  assert.deepEqual(problemsOf({ SPECULATION_MS: '700', SILENCE_MS: '700' }, { discord: false, omni: false }), [
+    'SPECULATION_MS (700) must be shorter than SILENCE_MS (700), or "off".',
   ]);
 });

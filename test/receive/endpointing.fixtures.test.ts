@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { decodeWav } from '../../src/audio/wav.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import type { BotConfig } from '../../src/bot.ts';
 import { createSpeechDetector } from '../../src/receive/detector.ts';
 
 const DIR = new URL('../fixtures/speech/', import.meta.url);
@@ -20,7 +19,7 @@ const truth = (JSON.parse(readFileSync(new URL('truth.json', DIR), 'utf8')) as {
 
 function detector(silenceMs: number, maxUtteranceMs = 60_000) {
   const config = loadConfig({ SILENCE_MS: String(silenceMs), MAX_UTTERANCE_SECONDS: String(maxUtteranceMs / 1000) }, { discord: false, omni: false });
-  return createSpeechDetector(config as BotConfig);
+  return createSpeechDetector(config.voice);
 }
 
 interface Found {

@@ -3,7 +3,6 @@
 // until five sound packets in a row, so a run of garbage never comes through, and speech after it does.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BotConfig } from '../../src/bot.ts';
 import { OpusDecoder } from '../../src/audio/opus.ts';
 import { SpeakerDecoder } from '../../src/receive/SpeakerDecoder.ts';
 import { SpeakerListener } from '../../src/receive/SpeakerListener.ts';
@@ -50,7 +49,7 @@ test('after random bytes, real packets are heard from the sixth on', () => {
 
 test('2.5 s of random bytes then a sentence: one utterance, the sentence', () => {
   const utterances: Int16Array[] = [];
-  const detector = createSpeechDetector({ voice: { silenceMs: 700, maxUtteranceMs: 60_000 } } as BotConfig);
+  const detector = createSpeechDetector({ silenceMs: 700, maxUtteranceMs: 60_000 });
   const ear = new SpeakerListener({ detector, onSpeechStart: () => {}, onUtterance: (samples) => utterances.push(samples) });
   const piece = speechPieces().find((p) => p.durationMs > 1_500)!;
   const packets = [...garbage(125, 7), ...opusPackets(piece)];

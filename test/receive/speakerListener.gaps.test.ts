@@ -7,7 +7,6 @@ import { OpusEncoder } from '../../src/audio/opus.ts';
 import type { RtpPosition } from '../../src/receive/PacketReorderBuffer.ts';
 import { SpeakerListener, type SpeechDetector } from '../../src/receive/SpeakerListener.ts';
 import { createSpeechDetector } from '../../src/receive/detector.ts';
-import type { BotConfig } from '../../src/bot.ts';
 import { interleave, sine } from '../audio/signal.ts';
 import { opusPackets, speechPieces, type SpeechPiece } from '../support/speechPieces.ts';
 
@@ -20,6 +19,8 @@ function countingDetector(): SpeechDetector & { fed: number } {
       return { utterances: [], speechStarted: false };
     },
     quietNeededMs: () => undefined,
+    quietMs: () => undefined,
+    current: () => undefined,
     idle: () => undefined,
     flush: () => undefined,
   };
@@ -81,7 +82,7 @@ const FRAME_MS = 20;
 /** A listener with the bot's own detector, collecting the utterances it ends. */
 function realEar(): { ear: SpeakerListener; utterances: Int16Array[] } {
   const utterances: Int16Array[] = [];
-  const detector = createSpeechDetector({ voice: { silenceMs: SILENCE_MS, maxUtteranceMs: 60_000 } } as BotConfig);
+  const detector = createSpeechDetector({ silenceMs: SILENCE_MS, maxUtteranceMs: 60_000 });
   return { ear: new SpeakerListener({ detector, onSpeechStart: () => {}, onUtterance: (samples) => utterances.push(samples) }), utterances };
 }
 
@@ -153,4 +154,39 @@ test('an invalid packet is dropped and counted, and so are the next five; then t
   assert.deepEqual({ invalid: ear.dropped.invalid, distrusted: ear.dropped.distrusted }, { invalid: 1, distrusted: 5 });
   ear.flush();
   assert.ok(Math.abs(detector.fed - 8 * 320) <= 2, `fed ${detector.fed} samples for 8 frames`);
+});
+
+test('with speculation, the ear wakes for the tentative end first, then ends the turn with the very same speech', () => {
+  const SPECULATION_MS = 300;
+  for (const piece of pieces.slice(0, 4)) {
+    const events: Array<{ kind: string; samples?: Int16Array }> = [];
+    const detector = createSpeechDetector({ silenceMs: SILENCE_MS, maxUtteranceMs: 60_000 });
+    const ear = new SpeakerListener({
+      detector,
+      onSpeechStart: () => {},
+      onUtterance: (samples) => events.push({ kind: 'utterance', samples }),
+      speculation: {
+        afterMs: SPECULATION_MS,
+        onTentativeEnd: (samples) => events.push({ kind: 'tentative', samples }),
+        onResumed: () => events.push({ kind: 'resumed' }),
+      },
+    });
+    const opus = opusPackets(piece);
+    for (const [k, packet] of opus.entries()) ear.onPacket(packet, at(k), k * FRAME_MS);
+    const tentativeAt = ear.turnDeadline()!;
+    ear.onIdle(tentativeAt);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['tentative'],
+      `${piece.name}: woken for the tentative end`,
+    );
+    const endAt = ear.turnDeadline()!;
+    assert.equal(endAt - tentativeAt, SILENCE_MS - SPECULATION_MS, `${piece.name}: then for the end of the turn`);
+    ear.onIdle(endAt);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['tentative', 'utterance'],
+    );
+    assert.deepEqual(events[0]!.samples, events[1]!.samples, `${piece.name}: the speculative request would carry the committed speech`);
+  }
 });

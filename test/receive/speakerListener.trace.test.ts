@@ -6,7 +6,6 @@
 // ended no later than the reorder wait after.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BotConfig } from '../../src/bot.ts';
 import { concatSamples } from '../../src/audio/pcm.ts';
 import { SpeakerListener } from '../../src/receive/SpeakerListener.ts';
 import { createSpeechDetector } from '../../src/receive/detector.ts';
@@ -33,7 +32,7 @@ interface Heard {
 function replay(trace: readonly TracePacket[]): Heard[] {
   const heard: Heard[] = [];
   let now = 0;
-  const detector = createSpeechDetector({ voice: { silenceMs: SILENCE_MS, maxUtteranceMs: 60_000 } } as BotConfig);
+  const detector = createSpeechDetector({ silenceMs: SILENCE_MS, maxUtteranceMs: 60_000 });
   const ear = new SpeakerListener({ detector, onSpeechStart: () => {}, onUtterance: (samples) => heard.push({ samples, endedAtMs: now }) });
   let next = 0;
   for (let steps = 0; steps < 10 * trace.length; steps++) {

@@ -11,7 +11,7 @@ import { dominantFrequency } from '../audio/signal.ts';
 import { hasDaveMarker } from '../sim/dave/member.ts';
 import type { BotPacket } from '../sim/botAudio.ts';
 import { startWorld, type World } from './world.ts';
-import { assertChannelHeardReply, assertModelGotAlice, speechFixture } from './support.ts';
+import { assertChannelHeardReply, assertModelGotAlice, frameClock, speechFixture } from './support.ts';
 
 let world: World;
 before(async () => {
@@ -61,7 +61,8 @@ test('with DAVE on, Alice speaks after /join and hears the model reply in the ch
   const requestSeen = fake.nextRequest();
   const replyHeard = sim.botAudio.nextUtterance(20_000);
   const encryptedBefore = member.encrypted;
-  await alice.say(speech.path);
+  const clock = frameClock();
+  await alice.say(speech.path, { onFrameSent: clock.onFrameSent });
 
   const request = await requestSeen;
   const reply = await replyHeard;
@@ -73,7 +74,7 @@ test('with DAVE on, Alice speaks after /join and hears the model reply in the ch
   assert.ok(member.encrypted - encryptedBefore >= Math.floor(speech.spokenMs / 20), `${member.encrypted - encryptedBefore} frames encrypted by Alice's client`);
 
   // What the channel heard (after end-to-end decryption by Alice's client).
-  assertChannelHeardReply(reply, firstAudioAt!, config.voice.jitterBufferMs);
+  assertChannelHeardReply(reply, firstAudioAt!, clock.at(speech.speechEndMs) + config.voice.silenceMs, config.voice.jitterBufferMs);
 
   // DAVE on the wire: every reply frame ends with the 0xFAFA marker and opened only with the bot's sender key;
   // read as plain Opus the same bytes do not give the reply back.

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startWorld, type World } from './world.ts';
-import { assertChannelHeardReply, assertModelGotAlice, speechFixture } from './support.ts';
+import { assertChannelHeardReply, assertModelGotAlice, frameClock, speechFixture } from './support.ts';
 
 let world: World;
 before(async () => {
@@ -25,7 +25,8 @@ test('Alice speaks after /join and hears the model reply in the channel', async 
   const speech = speechFixture('en_pauses');
   const requestSeen = fake.nextRequest();
   const replyHeard = sim.botAudio.nextUtterance(20_000);
-  await alice.say(speech.path);
+  const clock = frameClock();
+  await alice.say(speech.path, { onFrameSent: clock.onFrameSent });
 
   const request = await requestSeen;
   const reply = await replyHeard;
@@ -35,5 +36,5 @@ test('Alice speaks after /join and hears the model reply in the channel', async 
   assertModelGotAlice(request, speech);
 
   // What the channel heard.
-  assertChannelHeardReply(reply, firstAudioAt!, config.voice.jitterBufferMs);
+  assertChannelHeardReply(reply, firstAudioAt!, clock.at(speech.speechEndMs) + config.voice.silenceMs, config.voice.jitterBufferMs);
 });

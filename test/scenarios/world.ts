@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createBot, type Bot, type BotConfig } from '../../src/bot.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log.ts';
-import { createSpeechDetector } from '../../src/receive/detector.ts';
+import { createSpeechDetector, type DetectorSettings } from '../../src/receive/detector.ts';
 import type { SpeechDetector } from '../../src/receive/SpeakerListener.ts';
 import { startFakeOmni, type FakeOmni } from '../fakes/omni/server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../sim/simulator.ts';
@@ -29,7 +29,7 @@ export interface WorldOptions {
   /** Extra environment settings for the bot (e.g. SILENCE_MS). */
   readonly env?: Readonly<Record<string, string>>;
   /** The bot's speech detector per speaker (default the product's); benchmarks wrap it to time detections. */
-  readonly createDetector?: (config: BotConfig) => SpeechDetector;
+  readonly createDetector?: (settings: DetectorSettings) => SpeechDetector;
 }
 
 /** The environment the bot would get from `.env` in this world. */

@@ -16,8 +16,8 @@ export interface SessionHarness {
   readonly posts: string[];
   /** How many times the session showed it was working (typing). */
   readonly typing: { count: number };
-  readonly usage: Array<{ userId: string; usage: OmniUsage }>;
-  readonly settings: { mode: ListenMode; onlyUser?: string; voices: Map<string, string>; refuse?: string; transcript: boolean };
+  readonly usage: Array<{ userId: string; usage: OmniUsage; speculative?: boolean }>;
+  readonly settings: { mode: ListenMode; onlyUser?: string; voices: Map<string, string>; refuse?: string; transcript: boolean; speculate: boolean };
   /** Resolves with the next finished turn. */
   nextTurn(): Promise<TurnOutcome>;
 }
@@ -34,7 +34,7 @@ export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOpti
   const posts: string[] = [];
   const typing = { count: 0 };
   const usage: SessionHarness['usage'] = [];
-  const settings: SessionHarness['settings'] = { mode: 'everyone', voices: new Map(), transcript: false };
+  const settings: SessionHarness['settings'] = { mode: 'everyone', voices: new Map(), transcript: false, speculate: true };
   const session = new VoiceSession({
     omni: new OmniClient({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetryDelayMs: 0 }),
     model: MODELS['qwen3-omni-flash']!,
@@ -51,7 +51,8 @@ export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOpti
       voiceFor: (userId) => settings.voices.get(userId) ?? 'Cherry',
       persona: () => undefined,
       admit: () => settings.refuse,
-      recordUsage: (userId, record) => usage.push({ userId, usage: record }),
+      recordUsage: (userId, record, speculative) => usage.push({ userId, usage: record, ...(speculative ? { speculative } : {}) }),
+      speculate: () => settings.speculate,
       transcriptEnabled: () => settings.transcript,
     },
   });

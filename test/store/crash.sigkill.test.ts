@@ -49,6 +49,7 @@ test('kill -9 during a write loop: integrity ok, each generation of writes is al
     persona: `p${n}${'.'.repeat(1000)}`,
     dailyTokenCap: n,
     cooldownSeconds: n,
+    speculation: null,
   });
   for (let u = 0; u < USERS; u++) assert.equal(store.settings.getUserVoice(`u${u}`), `v${n}`, `user u${u}`);
   assert.equal(store.usage.usageFor({ userId: 'u0', day: '2025-06-10' }).total, n);

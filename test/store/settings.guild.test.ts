@@ -11,6 +11,7 @@ storeTest('a server that never changed anything gets the defaults', async (_t, s
     persona: null,
     dailyTokenCap: null,
     cooldownSeconds: null,
+    speculation: null,
   });
 });
 

@@ -10,6 +10,7 @@ const FULL = {
   persona: 'A cheerful pirate who keeps answers short.',
   dailyTokenCap: 50_000,
   cooldownSeconds: 20,
+  speculation: false,
 } as const;
 
 storeTest('settings written before close are read back after reopening', async (t, first, engine, place) => {

@@ -24,6 +24,7 @@ storeTest(
       input: { text: 11, audio: 102, image: 3, video: 4 },
       output: { text: 10, audio: 56, reasoning: 8 },
       total: CALL_TOTAL + 28,
+      speculativeWasted: 0,
     });
     assert.equal(await store.usage.tokensToday('u1', 'g1'), CALL_TOTAL + 28);
   },
@@ -69,6 +70,7 @@ storeTest('nothing recorded yet totals zero in every modality', async (_t, store
     input: { text: 0, audio: 0, image: 0, video: 0 },
     output: { text: 0, audio: 0, reasoning: 0 },
     total: 0,
+    speculativeWasted: 0,
   });
 });
 
@@ -112,4 +114,35 @@ storeTest('admission: refused at the cap or inside the cooldown, the admission t
   assert.deepEqual(await ask(20_000), { admitted: false, reason: 'cap' });
   assert.deepEqual(await ask(20_000, 0), { admitted: true }, 'cap 0: no cap');
   assert.deepEqual(await ask(20_001, 0, 0), { admitted: true }, 'cooldown 0: none');
+});
+
+storeTest(
+  'a dropped speculative request counts toward the day like any call, and is totalled apart as waste',
+  async (_t, store) => {
+    await store.usage.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL });
+    await store.usage.recordUsage({
+      userId: 'u1',
+      guildId: 'g1',
+      input: { text: 20, audio: 30, image: 0, video: 0 },
+      output: { text: 0, audio: 0, reasoning: 0 },
+      speculative: true,
+    });
+    assert.equal(await store.usage.tokensToday('u1', 'g1'), CALL_TOTAL + 50);
+    const totals = await store.usage.usageFor({ guildId: 'g1', since: '2025-06-01' });
+    assert.equal(totals.total, CALL_TOTAL + 50);
+    assert.equal(totals.speculativeWasted, 50);
+    assert.equal(totals.input.audio, CALL.input.audio + 30);
+  },
+  AT_NOON,
+);
+
+storeTest('a merged record carries its waste as a count, never more than its tokens', async (_t, store) => {
+  await store.usage.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL, speculativeWasted: 66 });
+  assert.equal((await store.usage.usageFor({ userId: 'u1' })).speculativeWasted, 66);
+  await assert.rejects(() => store.usage.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL, speculativeWasted: CALL_TOTAL + 1 }), InvalidInputError);
+  assert.equal(await store.usage.charge({ userId: 'u1', guildId: 'g1', ...CALL, speculative: true }, 1_000), true, 'a charge carries waste too');
+  assert.deepEqual(
+    { total: (await store.usage.usageFor({ userId: 'u1' })).total, wasted: (await store.usage.usageFor({ userId: 'u1' })).speculativeWasted },
+    { total: 2 * CALL_TOTAL, wasted: 66 + CALL_TOTAL },
+  );
 });

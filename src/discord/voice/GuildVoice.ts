@@ -30,6 +30,10 @@ import { RtpTap } from './RtpTap.ts';
 export interface GuildVoiceListener {
   onSpeechStart(userId: string): void;
   onUtterance(utterance: Utterance): void;
+  /** A speaker has been quiet for the speculation threshold: the utterance so far (see receive/TentativeEnd.ts). */
+  onTentativeEnd(utterance: Utterance): void;
+  /** The speaker went on after a tentative end (or it came to nothing). */
+  onResumed(userId: string): void;
   /** The bot is out of the channel for good (kicked, channel deleted, reconnect failed, or left). */
   onGone(reason: string): void;
 }
@@ -42,6 +46,8 @@ export interface GuildVoiceOptions {
   readonly createDetector: () => SpeechDetector;
   /** DAVE decrypt failures tolerated before the library re-keys (passed to joinVoiceChannel). */
   readonly decryptionFailureTolerance: number;
+  /** Quiet (ms) after which a speaker's turn is tentatively over; 0: no tentative ends. */
+  readonly speculationMs: number;
   readonly now?: () => number;
 }
 
@@ -189,6 +195,13 @@ export class GuildVoice implements VoiceOutput {
         detector: this.#options.createDetector(),
         onSpeechStart: () => this.#options.listener.onSpeechStart(userId),
         onUtterance: (samples) => this.#options.listener.onUtterance({ speakerId: userId, speakerName, samples, endedAtMs: this.#now() }),
+        ...(this.#options.speculationMs > 0 && {
+          speculation: {
+            afterMs: this.#options.speculationMs,
+            onTentativeEnd: (samples) => this.#options.listener.onTentativeEnd({ speakerId: userId, speakerName, samples, endedAtMs: this.#now() }),
+            onResumed: () => this.#options.listener.onResumed(userId),
+          },
+        }),
       });
       ear = { listener, stream: undefined, turnTimer: undefined, turnTimerDueAt: Infinity };
       this.#ears.set(userId, ear);

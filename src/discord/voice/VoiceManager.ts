@@ -82,12 +82,15 @@ export class VoiceManager {
         log: guildLog,
         createDetector: this.#options.createDetector,
         decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
+        speculationMs: config.voice.speculationMs,
         listener: {
           onSpeechStart: (userId) => {
             void cache.warm(userId, guildId);
             session?.onSpeechStart(userId);
           },
           onUtterance: (utterance) => session?.onUtterance(utterance),
+          onTentativeEnd: (utterance) => session?.onTentativeEnd(utterance),
+          onResumed: (userId) => session?.onResumed(userId),
           onGone: (reason) => this.#onGone(guildId, reason),
         },
       });
@@ -109,7 +112,8 @@ export class VoiceManager {
           voiceFor: (userId) => cache.resolveVoice(userId, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined).voice,
           persona: () => cache.guildSettings(guildId).persona ?? undefined,
           admit: (userId) => costs.admit(userId, guildId),
-          recordUsage: (userId, usage) => costs.record(userId, guildId, usage),
+          recordUsage: (userId, usage, speculative) => costs.record(userId, guildId, usage, speculative),
+          speculate: () => config.voice.speculationMs > 0 && cache.guildSettings(guildId).speculation !== false,
           transcriptEnabled: () => cache.guildSettings(guildId).transcript.enabled,
         },
       });

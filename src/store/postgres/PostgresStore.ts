@@ -15,11 +15,11 @@ import type { StoreOptions } from '../SqliteStore.ts';
 import {
   admissionParams,
   admitSql,
-  COLUMNS,
   chargeSql,
   checkCount,
   checkRecord,
   DM,
+  LEDGER_COLUMNS,
   refusal,
   SUMS_SQL,
   totalSql,
@@ -33,18 +33,18 @@ import { migratePostgres } from './migrate.ts';
 const CHANGES_CHANNEL = 'store_changes';
 const RECONNECT_MS = 1_000;
 const MS_PER_DAY = 86_400_000;
-const GUILD_COLUMNS = 'voice, listen_mode, listen_user_id, transcript, transcript_channel_id, persona, daily_token_cap, cooldown_seconds';
+const GUILD_COLUMNS = 'voice, listen_mode, listen_user_id, transcript, transcript_channel_id, persona, daily_token_cap, cooldown_seconds, speculation';
 
-const UPSERT_USAGE = `INSERT INTO usage_daily (user_id, guild_id, day, ${COLUMNS.join(', ')})
-  VALUES ($1, $2, $3, ${COLUMNS.map((_, i) => `$${i + 4}::bigint`).join(', ')})
-  ON CONFLICT (user_id, guild_id, day) DO UPDATE SET ${COLUMNS.map((c) => `${c} = usage_daily.${c} + excluded.${c}`).join(', ')}`;
+const UPSERT_USAGE = `INSERT INTO usage_daily (user_id, guild_id, day, ${LEDGER_COLUMNS.join(', ')})
+  VALUES ($1, $2, $3, ${LEDGER_COLUMNS.map((_, i) => `$${i + 4}::bigint`).join(', ')})
+  ON CONFLICT (user_id, guild_id, day) DO UPDATE SET ${LEDGER_COLUMNS.map((c) => `${c} = usage_daily.${c} + excluded.${c}`).join(', ')}`;
 const CHARGE = chargeSql(
-  COLUMNS.map((_, i) => `$${i + 1}::bigint`),
-  '$8::text',
+  LEDGER_COLUMNS.map((_, i) => `$${i + 1}::bigint`),
   '$9::text',
   '$10::text',
-  '$11::bigint',
+  '$11::text',
   '$12::bigint',
+  '$13::bigint',
 );
 const ADMIT = admitSql('$1::text', '$2::text', '$3::text', '$4::bigint', '$5::bigint', '$6::bigint');
 
@@ -127,7 +127,7 @@ export class PostgresStore implements Store {
         const row = toRow(next);
         await client.query(
           `UPDATE guild_settings SET voice = $2, listen_mode = $3, listen_user_id = $4, transcript = $5, transcript_channel_id = $6,
-             persona = $7, daily_token_cap = $8, cooldown_seconds = $9 WHERE guild_id = $1`,
+             persona = $7, daily_token_cap = $8, cooldown_seconds = $9, speculation = $10 WHERE guild_id = $1`,
           [
             guildId,
             row.voice,
@@ -138,6 +138,7 @@ export class PostgresStore implements Store {
             row.persona,
             row.daily_token_cap,
             row.cooldown_seconds,
+            row.speculation,
           ],
         );
         return next;
@@ -159,13 +160,13 @@ export class PostgresStore implements Store {
   readonly usage: Store['usage'] = {
     day: (daysAgo = 0) => utcDay(new Date(this.#now().getTime() - daysAgo * MS_PER_DAY)),
     recordUsage: async (record) => {
-      const { day, counts } = checkRecord(record, this.usage.day());
-      await this.#query(UPSERT_USAGE, [record.userId, record.guildId ?? DM, day, ...counts]);
+      const { day, counts, wasted } = checkRecord(record, this.usage.day());
+      await this.#query(UPSERT_USAGE, [record.userId, record.guildId ?? DM, day, ...counts, wasted]);
     },
     charge: async (record, cap) => {
-      const { day, counts } = checkRecord(record, this.usage.day());
+      const { day, counts, wasted } = checkRecord(record, this.usage.day());
       const amount = counts.reduce((a, b) => a + b, 0);
-      const rows = await this.#query(CHARGE, [...counts, record.userId, record.guildId ?? DM, day, amount, checkCount(cap)]);
+      const rows = await this.#query(CHARGE, [...counts, wasted, record.userId, record.guildId ?? DM, day, amount, checkCount(cap)]);
       return rows.length > 0;
     },
     admit: async (request) => {

@@ -15,7 +15,7 @@ import { parseRequest } from './parseRequest.ts';
 import type { ParsedRequest } from './parseRequest.ts';
 import { streamReply } from './sseStream.ts';
 import { sineTone } from './tone.ts';
-import type { RecordedRequest, ScriptedFailure, ScriptedReply } from './types.ts';
+import type { RecordedAudio, RecordedRequest, ScriptedFailure, ScriptedReply } from './types.ts';
 import { computeUsage } from './usage.ts';
 
 export type * from './types.ts';
@@ -50,7 +50,15 @@ export interface FakeOmni {
   /** Replaces the reply given to unscripted requests. */
   setDefaultReply(reply: ScriptedReply): void;
   /** Decides the reply from the request itself (before the script queue), e.g. by voice; undefined falls through. */
-  setReplyRule(rule: ((request: { readonly voice: string | undefined; readonly texts: readonly string[] }) => ScriptedReply | undefined) | undefined): void;
+  setReplyRule(
+    rule:
+      | ((request: {
+          readonly voice: string | undefined;
+          readonly texts: readonly string[];
+          readonly audioInputs: readonly RecordedAudio[];
+        }) => ScriptedReply | undefined)
+      | undefined,
+  ): void;
   /** Stops listening and cuts open connections. */
   close(): Promise<void>;
 }
@@ -116,7 +124,13 @@ export async function startFakeOmni(options: FakeOmniOptions = {}): Promise<Fake
   const unconsumed = new AsyncQueue<RecordedRequest>();
   const scripts: ScriptedReply[] = [];
   let defaultReply = DEFAULT_REPLY;
-  let replyRule: ((request: { readonly voice: string | undefined; readonly texts: readonly string[] }) => ScriptedReply | undefined) | undefined;
+  let replyRule:
+    | ((request: {
+        readonly voice: string | undefined;
+        readonly texts: readonly string[];
+        readonly audioInputs: readonly RecordedAudio[];
+      }) => ScriptedReply | undefined)
+    | undefined;
   let closing = false;
 
   function record(request: RecordedRequest): void {
