@@ -40,14 +40,29 @@ storeTest('usage recorded through the cache counts at once and reaches the ledge
   assert.equal(cache.tokensToday('u1', 'g1'), 100, 'not counted twice once written');
 });
 
+storeTest('speculative waste keeps its count through the queue, where records of one person, server and day merge', async (t, store) => {
+  const cache = new StoreCache(store, createLogger('silent'));
+  t.after(() => cache.close());
+  // The first is written at once; the next three wait behind it and merge into one row.
+  cache.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL, speculative: true });
+  cache.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL });
+  cache.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL, speculative: true });
+  cache.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL });
+  await cache.drained();
+  const totals = await store.usage.usageFor({ userId: 'u1' });
+  assert.deepEqual({ total: totals.total, wasted: totals.speculativeWasted }, { total: 200, wasted: 100 });
+});
+
 storeTest('settings changed through the store are what the cache answers next', async (t, store) => {
   const cache = new StoreCache(store, createLogger('silent'));
   t.after(() => cache.close());
   await cache.warm('u1', 'g1');
   await store.settings.updateGuildSettings('g1', { persona: 'Be brief.', voice: 'Ethan' });
   await store.settings.setUserVoice('u1', 'Cherry');
+  await store.settings.updateGuildSettings('g1', { speculation: false });
   await cache.settled();
   assert.equal(cache.guildSettings('g1').persona, 'Be brief.');
+  assert.equal(cache.guildSettings('g1').speculation, false);
   assert.equal(cache.resolveVoice('u1', 'g1', 'Chelsie', () => true).voice, 'Cherry');
   assert.equal(cache.resolveVoice('u2', 'g1', 'Chelsie', () => true).voice, 'Ethan');
 });
@@ -66,11 +81,12 @@ test('[postgres] a change made by another process reaches this one by NOTIFY: se
   assert.equal(cache.guildSettings('g1').listen.mode, 'everyone');
 
   let heard = nextChange(here, (change) => change.kind === 'guild' && change.guildId === 'g1');
-  await elsewhere.settings.updateGuildSettings('g1', { listen: { mode: 'addressed' }, dailyTokenCap: 500 });
+  await elsewhere.settings.updateGuildSettings('g1', { listen: { mode: 'addressed' }, dailyTokenCap: 500, speculation: false });
   await heard;
   await cache.settled();
   assert.deepEqual(cache.guildSettings('g1').listen, { mode: 'addressed' });
   assert.equal(cache.guildSettings('g1').dailyTokenCap, 500);
+  assert.equal(cache.guildSettings('g1').speculation, false);
 
   heard = nextChange(here, (change) => change.kind === 'user' && change.userId === 'u1');
   await elsewhere.settings.setUserVoice('u1', 'Ethan');
@@ -105,12 +121,13 @@ test('[sqlite] a locked database file: usage is kept and written once the lock i
   other.exec('BEGIN EXCLUSIVE');
   const failing = said('usage ledger writes failing');
   cache.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL });
-  cache.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL });
+  cache.recordUsage({ userId: 'u1', guildId: 'g1', ...CALL, speculative: true });
   await failing;
   assert.ok(cache.unwrittenRows > 0);
   other.exec('COMMIT');
   await cache.drained();
   assert.equal(await store.usage.tokensToday('u1', 'g1'), 100);
+  assert.equal((await store.usage.usageFor({ userId: 'u1' })).speculativeWasted, 50, 'the waste merged with the rest, kept apart');
   const messages = lines().map((line) => String(line.msg));
   assert.equal(messages.filter((msg) => msg.startsWith('usage ledger writes failing')).length, 1, messages.join('\n'));
   assert.equal(messages.filter((msg) => msg === 'usage ledger writes resumed').length, 1, messages.join('\n'));
