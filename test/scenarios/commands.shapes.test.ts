@@ -164,7 +164,7 @@ test('every command refuses every wrong shape privately and changes nothing', as
     ['transcript', { state: 'on' }],
     ['listen', { mode: 'addressed' }],
     ['voice set', { voice: 'Ethan', scope: 'server' }],
-    ['limits', { daily_tokens: 5000, cooldown_seconds: 3 }],
+    ['limits', { daily_tokens: 5000, cooldown_seconds: 3, speculation: 'off' }],
     ['describe-channel', { state: 'on' }],
   ] as const) {
     await (await alice.slash(command, options)).privateAnswer();
