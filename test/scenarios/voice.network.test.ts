@@ -1,7 +1,7 @@
 // Packets as the network and clients deliver them: a quarter of Alice's packets 40-60 ms late, every packet
 // doubled, her client moving to a new SSRC mid-sentence and then losing packets, a run of random bytes before
-// she speaks. Each time the model gets one request, and its spoken part is as long as hers within two frames
-// and strongly correlated with it.
+// she speaks. Each time the model answers one request (a speculative one dropped at her 590 ms pause aside),
+// and its spoken part is as long as hers within two frames and strongly correlated with it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RecordedRequest } from '../fakes/omni/types.ts';
@@ -29,22 +29,26 @@ function spokenMs(samples: Int16Array): number {
 }
 
 /**
- * Alice says `speech` (after `first`, if given); returns the requests made until they hold at least as much
- * audio as she spoke (one when the receive path works), once the reply to the last has been heard.
+ * Alice says `speech` (after `first`, if given); returns the answered requests made until they hold at least as
+ * much audio as she spoke (one when the receive path works), once the reply to the last has been heard. A
+ * speculative request the bot dropped because she went on after a pause (aborted, never answered) is not a
+ * turn and is left out; a sentence split into turns still shows as two answered requests.
  */
 async function say(speech: Speech, options: SayOptions, first?: () => Promise<void>): Promise<RecordedRequest[]> {
   const { sim, fake } = world;
   fake.script({ text: 'Got it.', audio: { toneHz: 440, seconds: 0.4 } });
-  const firstRequest = fake.requests.length;
   const replyHeard = sim.botAudio.nextUtterance(30_000);
   await first?.();
   await sim.user('alice').say(speech.path, options);
+  const answered: RecordedRequest[] = [];
   for (let heldMs = 0; heldMs < spokenMs(speech.samples); ) {
     const request = await fake.nextRequest(20_000);
+    if (await request.aborted) continue;
+    answered.push(request);
     heldMs += ((request.audioInputs.at(-1)?.samples.length ?? 0) / MODEL_RATE) * 1000;
   }
   await replyHeard;
-  return fake.requests.slice(firstRequest);
+  return answered;
 }
 
 /** One request, holding Alice's speech: the same spoken length within two frames, strongly correlated. */
