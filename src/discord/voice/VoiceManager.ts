@@ -1,6 +1,7 @@
 /**
- * Every guild's voice conversation: joins and leaves, wires each GuildVoice to its VoiceSession, follows
- * members coming and going, and leaves by itself when no human has been in the channel for a while.
+ * Every guild's voice conversation: joins and leaves, wires each guild's voice link (a GuildVoice here, or its
+ * proxy in a voice worker) to its VoiceSession, follows members coming and going, rejoins when a voice worker
+ * dies, and leaves by itself when no human has been in the channel for a while.
  */
 import { ChannelType, Events, type Client, type Guild, type VoiceBasedChannel, type VoiceState } from 'discord.js';
 import type { Config, OmniSettings } from '../../config/config.ts';
@@ -12,19 +13,25 @@ import { findVoice } from '../../omni/catalogue.ts';
 import type { ReplyStreamer } from '../../session/VoiceSession.ts';
 import { VoiceSession, type SessionState } from '../../session/VoiceSession.ts';
 import type { CostControl } from '../../session/CostControl.ts';
-import type { SpeechDetector } from '../../receive/SpeakerListener.ts';
 import type { Store } from '../../store/Store.ts';
-import { GuildVoice } from './GuildVoice.ts';
+import type { VoiceOutput } from '../../playback/VoiceOutput.ts';
+import type { HeardSpeech } from './GuildVoice.ts';
+import type { GuildVoiceLink, VoiceHost } from './VoiceHost.ts';
 
 /** How long a preview or a spoken chat answer waits for a reply in progress to finish (ms). */
 const BUSY_WAIT_MS = 3_000;
 const PREVIEW_PROMPT = 'In one short, friendly sentence, introduce your voice to the people in this channel.';
 
 export interface GuildConversation {
-  readonly voice: GuildVoice;
+  voice: GuildVoiceLink;
   readonly session: VoiceSession;
   idleTimer: NodeJS.Timeout | undefined;
 }
+
+/** How long shutdown waits for every guild to have left its channel (ms). */
+const LEAVE_ALL_TIMEOUT_MS = 3_000;
+const REJOINED_NOTICE = 'My voice connection restarted; if I missed what you just said, please say it again.';
+const REJOIN_FAILED_NOTICE = 'I lost my voice connection and could not get back in: use /join to call me again.';
 
 export interface VoiceManagerOptions {
   readonly client: Client<true>;
@@ -33,7 +40,8 @@ export interface VoiceManagerOptions {
   readonly store: Store;
   readonly costs: CostControl;
   readonly log: Logger;
-  readonly createDetector: () => SpeechDetector;
+  /** Where voice connections live: the main thread or the voice worker pool. */
+  readonly host: VoiceHost;
 }
 
 export class VoiceManager {
@@ -56,30 +64,20 @@ export class VoiceManager {
     const existing = this.#conversations.get(guildId);
     if (existing?.voice.channelId === channel.id) return 'already-there';
     if (this.#joining.has(guildId)) throw new BotError('join already in progress', { userMessage: 'I am already joining a voice channel here.' });
-    existing?.voice.leave();
     this.#joining.add(guildId);
     try {
+      await existing?.voice.leave();
       const { config, store, costs, omni, log } = this.#options;
       const model = config.omni.model;
       const guildLog = log.child({ guild: guildId });
-      let session: VoiceSession | undefined;
-      const voice = await GuildVoice.join({
-        channel,
-        botUserId: this.#options.client.user.id,
-        log: guildLog,
-        createDetector: this.#options.createDetector,
-        decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
-        listener: {
-          onSpeechStart: (userId) => session?.onSpeechStart(userId),
-          onUtterance: (utterance) => session?.onUtterance(utterance),
-          onGone: (reason) => this.#onGone(guildId, reason),
-        },
-      });
-      session = new VoiceSession({
+      let voice: GuildVoiceLink = await this.#connect(channel, guildLog);
+      // The session keeps this output across a rejoin (a new voice link after a worker died).
+      const output: VoiceOutput = { startReply: (options) => voice.startReply(options) };
+      const session = new VoiceSession({
         omni,
         model,
         botName: channel.guild.members.me?.displayName ?? this.#options.client.user.username,
-        output: voice,
+        output,
         log: guildLog,
         jitterMs: config.voice.jitterBufferMs,
         chat: { post: (text) => void this.#post(channel, text) },
@@ -95,12 +93,79 @@ export class VoiceManager {
           transcriptEnabled: () => store.settings.getGuildSettings(guildId).transcript.enabled,
         },
       });
-      this.#conversations.set(guildId, { voice, session, idleTimer: undefined });
+      const conversation: GuildConversation = {
+        get voice() {
+          return voice;
+        },
+        set voice(next) {
+          voice = next;
+        },
+        session,
+        idleTimer: undefined,
+      };
+      this.#conversations.set(guildId, conversation);
       this.#checkOccupancy(channel.guild);
-      guildLog.info({ channel: channel.id }, 'joined voice');
+      guildLog.info({ channel: channel.id, worker: voice.workerId }, 'joined voice');
       return 'joined';
     } finally {
       this.#joining.delete(guildId);
+    }
+  }
+
+  /** The guild's voice link to `channel`, its events going to whichever conversation holds that link. */
+  async #connect(channel: VoiceBasedChannel, log: Logger): Promise<GuildVoiceLink> {
+    const { guild } = channel;
+    const ours = (): GuildConversation | undefined => {
+      const conversation = this.#conversations.get(guild.id);
+      return conversation?.voice === link ? conversation : undefined;
+    };
+    let link: GuildVoiceLink | undefined;
+    link = await this.#options.host.join({
+      guildId: guild.id,
+      channelId: channel.id,
+      botUserId: this.#options.client.user.id,
+      adapterCreator: guild.voiceAdapterCreator,
+      ignoredUsers: guild.members.cache.filter((member) => member.user.bot).map((member) => member.id),
+      log,
+      listener: {
+        onSpeechStart: (userId) => ours()?.session.onSpeechStart(userId),
+        onUtterance: (speech: HeardSpeech) => {
+          const speakerName = guild.members.cache.get(speech.speakerId)?.displayName ?? 'Someone';
+          ours()?.session.onUtterance({ ...speech, speakerName });
+        },
+        onGone: (reason) => {
+          if (ours()) this.#onGone(guild.id, reason);
+        },
+        onLost: (reason) => {
+          const conversation = ours();
+          if (conversation) void this.#rejoin(channel, conversation, reason);
+        },
+      },
+    });
+    return link;
+  }
+
+  /** The voice worker holding the guild died: join the same channel again, keeping the conversation. */
+  async #rejoin(channel: VoiceBasedChannel, conversation: GuildConversation, reason: string): Promise<void> {
+    const guildId = channel.guild.id;
+    const log = this.#options.log.child({ guild: guildId });
+    log.error({ reason }, 'voice connection lost: rejoining');
+    conversation.session.interrupt();
+    const target = conversation.voice.channelId ? (channel.guild.channels.cache.get(conversation.voice.channelId) ?? channel) : channel;
+    if (!target.isVoiceBased()) return this.#onGone(guildId, reason);
+    try {
+      const voice = await this.#connect(target, log);
+      if (this.#conversations.get(guildId) !== conversation) {
+        await voice.leave();
+        return;
+      }
+      conversation.voice = voice;
+      log.info({ channel: target.id, worker: voice.workerId }, 'rejoined voice');
+      void this.#post(target, REJOINED_NOTICE);
+    } catch (error) {
+      log.warn({ err: error }, 'could not rejoin voice');
+      void this.#post(target, REJOIN_FAILED_NOTICE);
+      this.#onGone(guildId, 'rejoin failed');
     }
   }
 
@@ -156,12 +221,19 @@ export class VoiceManager {
   leave(guildId: string): boolean {
     const conversation = this.#conversations.get(guildId);
     if (!conversation) return false;
-    conversation.voice.leave();
+    void conversation.voice.leave();
     return true;
   }
 
-  leaveAll(): void {
-    for (const guildId of [...this.#conversations.keys()]) this.leave(guildId);
+  /** Leaves every channel (op 4 leave sent for each); resolves once all are out, or after a few seconds. */
+  async leaveAll(): Promise<void> {
+    const left = [...this.#conversations.values()].map((conversation) => conversation.voice.leave());
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, LEAVE_ALL_TIMEOUT_MS);
+    });
+    await Promise.race([Promise.all(left), deadline]);
+    clearTimeout(timer);
   }
 
   #onGone(guildId: string, reason: string): void {
@@ -177,6 +249,7 @@ export class VoiceManager {
     const conversation = this.#conversations.get(after.guild.id);
     if (!conversation || after.id === this.#options.client.user.id) return;
     const botChannel = conversation.voice.channelId;
+    if (after.member?.user.bot) conversation.voice.ignore(after.id);
     if (before.channelId === botChannel && after.channelId !== botChannel) conversation.voice.forget(after.id);
     this.#checkOccupancy(after.guild);
   }
