@@ -64,7 +64,7 @@ describe('2 voice workers', () => {
     const bob = sim.user('bob', 'Beta');
     const betaHears = sim.botAudioIn('Beta').nextUtterance(20_000);
     const alphaCut = sim.botAudioIn('Alpha').nextUtterance(20_000);
-    await Promise.all([alice.say(speechFixture('en_no_lead').path), bob.say(speechFixture('de_pauses').path)]);
+    await Promise.all([alice.say(speechFixture('en_no_lead').path), bob.say(speechFixture('en_no_lead').path)]);
     // Half a second into Alpha's reply, its worker dies.
     for (let played = 0; played < 25; played++) await sim.botAudioIn('Alpha').nextAudioPacket();
     const rejoined = sim.nextBotJoin();
@@ -117,7 +117,7 @@ describe('shutdown with 2 voice workers', () => {
       await joinBoth(world);
       const threads = [sim.guild('Alpha').id, sim.guild('Beta').id].map((id) => pool(world).workerOf(id)!.thread);
       const exited = threads.map((thread) => new Promise((resolve) => thread.once('exit', resolve)));
-      await Promise.all([sim.user('alice', 'Alpha').say(speechFixture('en_no_lead').path), sim.user('bob', 'Beta').say(speechFixture('de_pauses').path)]);
+      await Promise.all([sim.user('alice', 'Alpha').say(speechFixture('en_no_lead').path), sim.user('bob', 'Beta').say(speechFixture('en_no_lead').path)]);
       await Promise.all([sim.botAudioIn('Alpha').nextAudioPacket(), sim.botAudioIn('Beta').nextAudioPacket()]);
 
       await world.bot.stop();

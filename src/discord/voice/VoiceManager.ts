@@ -14,7 +14,7 @@ import type { ReplyStreamer } from '../../session/VoiceSession.ts';
 import { VoiceSession, type SessionState } from '../../session/VoiceSession.ts';
 import type { CostControl } from '../../session/CostControl.ts';
 import type { Store } from '../../store/Store.ts';
-import type { VoiceOutput } from '../../playback/VoiceOutput.ts';
+import type { PlaybackHandle, VoiceOutput } from '../../playback/VoiceOutput.ts';
 import type { HeardSpeech } from './GuildVoice.ts';
 import type { GuildVoiceLink, VoiceHost } from './VoiceHost.ts';
 
@@ -26,11 +26,41 @@ export interface GuildConversation {
   voice: GuildVoiceLink;
   readonly session: VoiceSession;
   idleTimer: NodeJS.Timeout | undefined;
+  /** Rejoins run one after another (a worker may die while the gateway is reconnecting). */
+  rejoining: Promise<void>;
+}
+
+/**
+ * Stands in for a guild's voice while it rejoins (its worker died, or the gateway lost its session): replies
+ * go nowhere and finish at once, and leaving ends the conversation.
+ */
+class OfflineVoice implements GuildVoiceLink {
+  readonly channelId: string | null;
+  readonly workerId = undefined;
+  readonly #onLeave: () => void;
+
+  constructor(channelId: string | null, onLeave: () => void) {
+    this.channelId = channelId;
+    this.#onLeave = onLeave;
+  }
+
+  startReply(): PlaybackHandle {
+    return { push() {}, end() {}, stop() {}, started: false, receivedMs: 0, finished: Promise.resolve(0) };
+  }
+
+  ignore(): void {}
+  forget(): void {}
+
+  async leave(): Promise<void> {
+    this.#onLeave();
+  }
 }
 
 /** How long shutdown waits for every guild to have left its channel (ms). */
 const LEAVE_ALL_TIMEOUT_MS = 3_000;
 const REJOINED_NOTICE = 'My voice connection restarted; if I missed what you just said, please say it again.';
+/** A rejoin after the gateway came back is mentioned in chat only when the bot was away this long (ms). */
+const GATEWAY_NOTICE_AFTER_MS = 3_000;
 const REJOIN_FAILED_NOTICE = 'I lost my voice connection and could not get back in: use /join to call me again.';
 
 export interface VoiceManagerOptions {
@@ -48,10 +78,18 @@ export class VoiceManager {
   readonly #options: VoiceManagerOptions;
   readonly #conversations = new Map<string, GuildConversation>();
   readonly #joining = new Set<string>();
+  /** When a gateway shard started reconnecting (performance.now()); undefined while the gateway is up. */
+  #gatewayDownSince: number | undefined;
 
   constructor(options: VoiceManagerOptions) {
     this.#options = options;
     options.client.on(Events.VoiceStateUpdate, (before, after) => this.#onVoiceState(before, after));
+    options.client.on(Events.ShardReconnecting, () => {
+      this.#gatewayDownSince ??= performance.now();
+    });
+    options.client.on(Events.ShardResume, (shardId) => this.#onGatewayBack(shardId, false));
+    // After the first login, ShardReady means a new gateway session: voice states of the old one are gone.
+    options.client.on(Events.ShardReady, (shardId) => this.#onGatewayBack(shardId, true));
   }
 
   get(guildId: string): GuildConversation | undefined {
@@ -102,6 +140,7 @@ export class VoiceManager {
         },
         session,
         idleTimer: undefined,
+        rejoining: Promise.resolve(),
       };
       this.#conversations.set(guildId, conversation);
       this.#checkOccupancy(channel.guild);
@@ -134,38 +173,72 @@ export class VoiceManager {
           ours()?.session.onUtterance({ ...speech, speakerName });
         },
         onGone: (reason) => {
-          if (ours()) this.#onGone(guild.id, reason);
+          const conversation = ours();
+          if (!conversation) return;
+          // Out of the channel while the gateway is down: rejoin when it is back, keeping the conversation.
+          if (this.#gatewayDownSince !== undefined) this.#goOffline(guild.id, conversation);
+          else this.#onGone(guild.id, reason);
         },
         onLost: (reason) => {
           const conversation = ours();
-          if (conversation) void this.#rejoin(channel, conversation, reason);
+          if (conversation) this.#rejoin(guild, conversation, { reason, since: performance.now(), noticeAfterMs: 0 });
         },
       },
     });
     return link;
   }
 
-  /** The voice worker holding the guild died: join the same channel again, keeping the conversation. */
-  async #rejoin(channel: VoiceBasedChannel, conversation: GuildConversation, reason: string): Promise<void> {
-    const guildId = channel.guild.id;
-    const log = this.#options.log.child({ guild: guildId });
-    log.error({ reason }, 'voice connection lost: rejoining');
+  /** The conversation loses its voice link (and the turn in progress) until it rejoins. */
+  #goOffline(guildId: string, conversation: GuildConversation): GuildVoiceLink {
+    const previous = conversation.voice;
+    conversation.voice = new OfflineVoice(previous.channelId, () => this.#onGone(guildId, 'left the voice channel'));
     conversation.session.interrupt();
-    const target = conversation.voice.channelId ? (channel.guild.channels.cache.get(conversation.voice.channelId) ?? channel) : channel;
-    if (!target.isVoiceBased()) return this.#onGone(guildId, reason);
+    return previous;
+  }
+
+  /** A gateway shard is back: rejoin its guilds that lost voice meanwhile, or all of them on a new session. */
+  #onGatewayBack(shardId: number, newSession: boolean): void {
+    const since = this.#gatewayDownSince ?? performance.now();
+    this.#gatewayDownSince = undefined;
+    for (const [guildId, conversation] of this.#conversations) {
+      const guild = this.#options.client.guilds.cache.get(guildId);
+      if (!guild || guild.shardId !== shardId) continue;
+      if (!newSession && !(conversation.voice instanceof OfflineVoice)) continue;
+      this.#rejoin(guild, conversation, { reason: newSession ? 'new gateway session' : 'gateway resumed', since, noticeAfterMs: GATEWAY_NOTICE_AFTER_MS });
+    }
+  }
+
+  /**
+   * Joins the guild's channel again, keeping the conversation (session, history, queue): after its voice
+   * worker died, or when the gateway came back. Says so in the channel's chat when the bot was away a while.
+   */
+  #rejoin(guild: Guild, conversation: GuildConversation, why: { reason: string; since: number; noticeAfterMs: number }): void {
+    conversation.rejoining = conversation.rejoining.then(() => this.#rejoinNow(guild, conversation, why));
+  }
+
+  async #rejoinNow(guild: Guild, conversation: GuildConversation, why: { reason: string; since: number; noticeAfterMs: number }): Promise<void> {
+    if (this.#conversations.get(guild.id) !== conversation) return;
+    const log = this.#options.log.child({ guild: guild.id });
+    log.warn({ reason: why.reason }, 'voice connection lost: rejoining');
+    const previous = this.#goOffline(guild.id, conversation);
+    const placeholder = conversation.voice;
+    // A live link leaves its channel first (its op 4 may belong to a dead session); an offline one has nothing to leave.
+    if (!(previous instanceof OfflineVoice)) await previous.leave();
+    const target = placeholder.channelId ? guild.channels.cache.get(placeholder.channelId) : undefined;
+    if (!target?.isVoiceBased()) return this.#onGone(guild.id, why.reason);
     try {
       const voice = await this.#connect(target, log);
-      if (this.#conversations.get(guildId) !== conversation) {
+      if (this.#conversations.get(guild.id) !== conversation || conversation.voice !== placeholder) {
         await voice.leave();
         return;
       }
       conversation.voice = voice;
-      log.info({ channel: target.id, worker: voice.workerId }, 'rejoined voice');
-      void this.#post(target, REJOINED_NOTICE);
+      log.info({ channel: target.id, worker: voice.workerId, ms: Math.round(performance.now() - why.since) }, 'rejoined voice');
+      if (performance.now() - why.since >= why.noticeAfterMs) void this.#post(target, REJOINED_NOTICE);
     } catch (error) {
       log.warn({ err: error }, 'could not rejoin voice');
       void this.#post(target, REJOIN_FAILED_NOTICE);
-      this.#onGone(guildId, 'rejoin failed');
+      this.#onGone(guild.id, 'rejoin failed');
     }
   }
 
