@@ -7,6 +7,8 @@ import { shapeProblem, shapeRefusal, unknownCommandProblem } from './discord/int
 import { createDiscordClient } from './discord/createClient.ts';
 import { registerCommands } from './discord/registerCommands.ts';
 import { VoiceManager } from './discord/voice/VoiceManager.ts';
+import { InProcessVoiceHost, type VoiceHost } from './discord/voice/VoiceHost.ts';
+import { VoiceWorkerPool } from './voiceWorker/VoiceWorkerPool.ts';
 import { onMessage } from './discord/chat/onMessage.ts';
 import { DISCORD_CDN_HOSTS } from './media/download.ts';
 import { BotError } from './errors.ts';
@@ -23,6 +25,10 @@ export type BotConfig = Config & { readonly discord: DiscordSettings; readonly o
 
 export interface Bot {
   readonly client: Client;
+  /** The guilds' voice conversations, once started. */
+  readonly voice: VoiceManager | undefined;
+  /** Where voice connections live: the main thread, or the voice worker pool (VOICE_WORKERS). */
+  readonly voiceHost: VoiceHost;
   /** Opens the store, logs in, and resolves once the bot is ready and its commands are registered. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -44,6 +50,24 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (setti
   let store: Store | undefined;
   let served: ServedMetrics | undefined;
   let cache: StoreCache | undefined;
+  const voiceHost: VoiceHost =
+    config.voice.workers === 0
+      ? new InProcessVoiceHost({
+          createDetector: () => createDetector(config.voice),
+          decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
+          speculationMs: config.voice.speculationMs,
+        })
+      : new VoiceWorkerPool({
+          size: config.voice.workers,
+          log,
+          settings: {
+            logLevel: config.logLevel,
+            silenceMs: config.voice.silenceMs,
+            maxUtteranceMs: config.voice.maxUtteranceMs,
+            speculationMs: config.voice.speculationMs,
+            decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
+          },
+        });
 
   client.on(Events.InteractionCreate, async (interaction) => {
     if (!interaction.isChatInputCommand() || !services) return;
@@ -79,6 +103,10 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (setti
   return {
     client,
     metricsPort: () => served?.port,
+    voiceHost,
+    get voice() {
+      return services?.voice;
+    },
     async start() {
       store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       cache = new StoreCache(store, log);
@@ -98,14 +126,16 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (setti
       }
       const readyClient = await ready;
       const costs = new CostControl(cache, config.voice);
-      const voice = new VoiceManager({ client: readyClient, config, omni, cache, costs, log, createDetector: () => createDetector(config.voice) });
+      const voice = new VoiceManager({ client: readyClient, config, omni, cache, costs, log, host: voiceHost });
       services = { config, model: config.omni.model, log, store, cache, omni, costs, voice, attachmentHosts };
       served?.watch(voice);
       const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: allCommands.length, scope }, 'bot ready');
     },
     async stop() {
-      services?.voice.leaveAll();
+      // Every channel left (op 4 sent on the gateway) before the workers and the gateway go.
+      await services?.voice.leaveAll();
+      await voiceHost.close();
       await client.destroy();
       await served?.close();
       await cache?.close();

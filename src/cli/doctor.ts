@@ -13,6 +13,8 @@ import { opusBackend } from '../audio/opus.ts';
 import { inviteUrl } from '../discord/invite.ts';
 import { OmniClient } from '../omni/client.ts';
 import { pingPostgres } from '../store/postgres/ping.ts';
+import { createLogger } from '../log.ts';
+import { VoiceWorkerPool } from '../voiceWorker/VoiceWorkerPool.ts';
 
 type Status = 'ok' | 'warn' | 'fail';
 const MARK: Record<Status, string> = { ok: '[ok]  ', warn: '[warn]', fail: '[FAIL]' };
@@ -61,6 +63,31 @@ async function checkModel(config: Config): Promise<void> {
     const why = error instanceof BotError ? error.userMessage : String(error);
     const regionHint = omni.baseURL === REGION_BASE_URLS[omni.region] ? ` (region ${omni.region}; keys work only in their own region)` : '';
     report('fail', 'Qwen-Omni answers', `${why}${regionHint}`);
+  }
+}
+
+/** Starts one voice worker the way the bot does and checks that Opus and DAVE load inside it. */
+async function checkVoiceWorkers(config: Config): Promise<void> {
+  const { workers } = config.voice;
+  if (workers === 0) return report('ok', 'Voice workers', 'off (VOICE_WORKERS=0): voice runs on the main thread');
+  const { silenceMs, maxUtteranceMs, speculationMs, decryptionFailureTolerance } = config.voice;
+  const pool = new VoiceWorkerPool({
+    size: 1,
+    log: createLogger('silent'),
+    settings: { logLevel: 'silent', silenceMs, maxUtteranceMs, speculationMs, decryptionFailureTolerance },
+  });
+  try {
+    const [loaded] = await pool.start();
+    const ok = loaded!.dave;
+    report(
+      ok ? 'ok' : 'fail',
+      'Voice workers',
+      `${workers} (VOICE_WORKERS); a worker started with Opus ${loaded!.opus}${ok ? ' and DAVE' : ' but without DAVE (@snazzah/davey)'}`,
+    );
+  } catch (error) {
+    report('fail', 'Voice workers', `a voice worker did not start: ${(error as Error).message}`);
+  } finally {
+    await pool.close();
   }
 }
 
@@ -138,6 +165,7 @@ async function main(): Promise<void> {
     report(answer.ok ? 'ok' : 'fail', 'Database', answer.detail);
   } else if (config) checkDataDirectory(config.dataDir);
   checkLibraries();
+  if (config) await checkVoiceWorkers(config);
   if (config) {
     await checkModel(config);
     await checkDiscord(config);

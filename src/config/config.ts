@@ -2,6 +2,7 @@
  * The bot's settings, read once from the environment (and `.env`), validated, and frozen into a typed
  * object. Every problem is reported at once, each with where to get the value; secrets are never echoed.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_MODEL_ID, MODELS, findModel, findVoice, type OmniModel } from '../omni/catalogue.ts';
@@ -57,6 +58,8 @@ export interface VoiceSettings {
   readonly firstAudioTimeoutMs: number;
   /** A spoken reply is ended cleanly after this long (ms). */
   readonly maxReplyMs: number;
+  /** Voice worker threads holding the guilds' voice connections (0: all voice on the main thread). */
+  readonly workers: number;
 }
 
 export interface Config {
@@ -174,6 +177,7 @@ const envSchema = z.object({
     if (!ids) ctx.addIssue({ code: 'custom', message: 'SHARD_IDS must list shard ids and ranges, such as "0-3" or "0,2,4-5".' });
     return ids;
   }),
+  VOICE_WORKERS: integer('VOICE_WORKERS', availableParallelism(), 0, 64, 'worker threads'),
 });
 
 /** Reads and validates settings; throws one ConfigError listing every problem. */
@@ -232,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
       userCooldownMs: vars.USER_COOLDOWN_SECONDS * 1000,
       firstAudioTimeoutMs: vars.FIRST_AUDIO_TIMEOUT_MS,
       maxReplyMs: vars.MAX_REPLY_SECONDS * 1000,
+      workers: vars.VOICE_WORKERS,
     }),
     logLevel: vars.LOG_LEVEL ?? 'info',
     dataDir: vars.DATA_DIR ?? './data',

@@ -7,7 +7,6 @@
  * committed.
  */
 import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import { concatSamples } from '../audio/pcm.ts';
 import { encodeWav } from '../audio/wav.ts';
 import { MODEL_INPUT_SAMPLE_RATE } from '../audio/pipelines.ts';
@@ -18,7 +17,7 @@ import type { StreamOptions } from '../omni/client.ts';
 import { MODEL_OUTPUT_SAMPLE_RATE, type OmniEvent, type OmniUsage } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
 import { textTokens } from '../omni/tokens.ts';
-import { ReplyAudio } from '../playback/ReplyAudio.ts';
+import type { PlaybackHandle, VoiceOutput } from '../playback/VoiceOutput.ts';
 import { streamWithFirstAudioDeadline } from './firstAudio.ts';
 import { History, INTERRUPTED_MARK, estimatedSpeechMs, heardPart, type SpokenTurn } from './History.ts';
 import { NoticeFolder } from './NoticeFolder.ts';
@@ -32,18 +31,6 @@ export interface Utterance {
   readonly samples: Int16Array;
   /** Clock time (ms) when the end of speech was detected. */
   readonly endedAtMs: number;
-}
-
-/** A reply being played; `playedMs` keeps its value after `stop()`. */
-export interface PlaybackHandle {
-  playedMs(): number;
-  stop(): void;
-  readonly finished: Promise<void>;
-}
-
-/** Where replies are played (the guild's voice connection, or a fake in tests). */
-export interface VoiceOutput {
-  play(audio: Readable): PlaybackHandle;
 }
 
 /** Per-guild settings and cost control, as the session needs them. */
@@ -234,6 +221,11 @@ export class VoiceSession extends EventEmitter<{
     this.#startNext();
   }
 
+  /** The channel stopped hearing the bot (its voice worker died): the turn in progress ends as if cut off. */
+  interrupt(): void {
+    if (this.#state.status === 'thinking' || this.#state.status === 'speaking') this.state = { status: 'listening' };
+  }
+
   /** Forget the conversation (and anything queued); a reply in progress is stopped. */
   reset(): void {
     this.#pending.clear();
@@ -311,12 +303,14 @@ export class VoiceSession extends EventEmitter<{
       text: speakerLine(utterance.speakerName),
       speech: { kind: 'audio', wav: encodeWav(utterance.samples, MODEL_INPUT_SAMPLE_RATE, 1), seconds },
     };
-    const reply = new ReplyAudio({ jitterMs: this.#options.jitterMs });
     const owns = (): boolean => 'turn' in this.#state && this.#state.turn === turn;
     let text = '';
     let verdict = this.#options.policy.listenMode().mode === 'addressed' ? silentVerdict('', false) : 'speak';
     const held: Int16Array[] = [];
-    let playback: PlaybackHandle | undefined;
+    let reply: PlaybackHandle | undefined;
+    let speaking = false;
+    // Reply audio from before the turn was committed: none of it reaches the output until then.
+    const uncommitted: Int16Array[] = [];
     let firstAudioAt: number | undefined;
     let playbackAt: number | undefined;
     let failure: BotError | undefined;
@@ -330,12 +324,21 @@ export class VoiceSession extends EventEmitter<{
     let usageRecorded = false;
     let request: OmniRequest | undefined;
 
-    const startPlayback = (): void => {
-      if (!playback && reply.started && owns() && commitment.committed) {
-        playback = this.#options.output.play(reply.readable);
-        playbackAt = this.#now();
-        this.state = { status: 'speaking', turn, playback };
-      }
+    /** The reply is speaking once the output has started playing it (its jitter buffer filled, or its end came). */
+    const noteStarted = (): void => {
+      if (speaking || !reply?.started || !owns()) return;
+      speaking = true;
+      playbackAt = this.#now();
+      this.state = { status: 'speaking', turn, playback: reply };
+    };
+    const toOutput = (pcm: Int16Array): void => {
+      reply ??= this.#options.output.startReply({ jitterMs: this.#options.jitterMs });
+      reply.push(pcm);
+      noteStarted();
+    };
+    /** Audio held while the turn was pending goes to the output at once when it is committed. */
+    const release = (): void => {
+      if (owns() && commitment.committed) uncommitted.splice(0).forEach(toOutput);
     };
     const feed = (pcm: Int16Array): void => {
       if (capped) return;
@@ -346,19 +349,21 @@ export class VoiceSession extends EventEmitter<{
         lengthLimit.abort();
       }
       receivedSamples += pcm.length;
-      reply.push(pcm);
-      startPlayback();
+      uncommitted.push(pcm);
+      release();
     };
     /** No more audio is coming: the rest of the jitter buffer plays out, however little arrived. */
     const playToEnd = async (): Promise<void> => {
       if (!owns()) return;
+      release();
+      if (!reply) return;
       reply.end();
-      if (reply.totalMs > 0) startPlayback();
-      if (playback) await playback.finished;
+      noteStarted();
+      await reply.finished;
     };
 
     // A reply that arrived while the turn was pending starts playing the moment it is committed.
-    if (commitment.pending) void commitment.settled.then((committed) => committed && !reply.readable.destroyed && startPlayback());
+    if (commitment.pending) void commitment.settled.then((committed) => committed && release());
     const requestAt = this.#now();
     try {
       request = this.#request(spoken, utterance.speakerId);
@@ -394,7 +399,7 @@ export class VoiceSession extends EventEmitter<{
     }
     // A speculative turn waits here for its speaker: committed, it goes on as any turn; dropped, only its cost remains.
     if (!(await commitment.settled)) {
-      reply.readable.destroy();
+      uncommitted.length = 0;
       this.#dropped(utterance.speakerId, request, usage, text);
       this.#startNext();
       return;
@@ -414,18 +419,19 @@ export class VoiceSession extends EventEmitter<{
       // Cut part-way: the person hears what did arrive, then the notice.
       if (verdict === 'speak') await playToEnd();
       if (told) this.#notice(failure.userMessage);
-    } finally {
-      reply.readable.destroy();
     }
+    // Anything but a reply played to its end is cut here; with a worker the final figure comes back later.
+    if (failure || verdict !== 'speak' || !owns()) reply?.stop();
+    const receivedMs = reply?.receivedMs ?? 0;
+    const playedMs = reply ? Math.min(await reply.finished, receivedMs) : 0;
 
     const silent = verdict === 'silent';
-    const playedMs = playback ? Math.min(playback.playedMs(), reply.totalMs) : 0;
     // Cut short by a barge-in or reset (not by finishing): only the part played was heard.
     const interrupted = !silent && turn.controller.signal.aborted;
     const cut = capped ? 'length-limit' : failure && playedMs > 0 ? 'failure' : undefined;
     const partial = interrupted || cut !== undefined;
     // Text runs ahead of audio, so the reply's full length is at least what its text takes to say.
-    const heard = partial ? heardPart(text, playedMs, Math.max(reply.totalMs, estimatedSpeechMs(text))) : text;
+    const heard = partial ? heardPart(text, playedMs, Math.max(receivedMs, estimatedSpeechMs(text))) : text;
     if (turn.record && !silent) {
       this.history.add(spoken);
       if (heard || partial) this.history.add({ role: 'assistant', text: partial ? `${heard}${INTERRUPTED_MARK}` : heard });

@@ -106,7 +106,24 @@ export class GatewayServer {
     this.deps = deps;
     this.server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     this.listening = new Promise((resolve) => this.server.once('listening', resolve));
-    this.server.on('connection', (ws, req) => this.accept(ws, req.url ?? '/'));
+    this.server.on('connection', (ws, req) => {
+      if (this.held) this.held.push(() => this.accept(ws, req.url ?? '/'));
+      else this.accept(ws, req.url ?? '/');
+    });
+  }
+
+  /** Connections waiting for `release()` (no Hello yet) while the gateway is held. */
+  private held: Array<() => void> | undefined;
+
+  /** Holds new gateway connections without a Hello until `release()`: the bot's gateway stays down meanwhile. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const waiting = this.held ?? [];
+    this.held = undefined;
+    for (const accept of waiting) accept();
   }
 
   async listen(): Promise<void> {
@@ -154,6 +171,17 @@ export class GatewayServer {
     if (code === 1006) ws.terminate();
     else ws.close(code, 'Simulated disconnect');
     await closed;
+  }
+
+  /** Tells the bot its session is gone (op 9, not resumable), as Discord does; the bot must identify again. */
+  async invalidateSession(): Promise<GatewaySession> {
+    const session = this.current;
+    const ws = session?.ws;
+    if (!session || !ws) throw new Error('The bot has no gateway session to invalidate');
+    // A later Resume of this session is refused, as Discord would.
+    this.sessions.splice(this.sessions.indexOf(session), 1);
+    await this.send(ws, { op: OP.invalidSession, d: false, s: null, t: null });
+    return session;
   }
 
   async close(): Promise<void> {
