@@ -14,7 +14,8 @@ import type { OmniModel } from '../omni/catalogue.ts';
 import type { OmniEvent, OmniUsage } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
 import { textTokens } from '../omni/tokens.ts';
-import type { PlaybackHandle, VoiceOutput } from '../playback/VoiceOutput.ts';
+import type { Speaker } from '../playback/GuildSpeaker.ts';
+import type { PlaybackHandle } from '../playback/VoiceOutput.ts';
 import { History, INTERRUPTED_MARK, estimatedSpeechMs, heardPart, type SpokenTurn } from './History.ts';
 import { silentVerdict, speakerLine, voiceSystemPrompt, type ListenMode } from './prompt.ts';
 
@@ -51,7 +52,8 @@ export interface VoiceSessionOptions {
   readonly omni: ReplyStreamer;
   readonly model: OmniModel;
   readonly botName: string;
-  readonly output: VoiceOutput;
+  /** The guild's one owner of its audio output: replies wait there for a chat answer or preview already playing. */
+  readonly speaker: Speaker;
   readonly policy: SessionPolicy;
   readonly chat: SessionChat;
   readonly log: Logger;
@@ -152,9 +154,12 @@ export class VoiceSession extends EventEmitter<{
     return mode !== 'only-me' || userId === onlyUser;
   }
 
-  /** Someone started talking: if the bot is speaking, that is a barge-in. */
+  /** Someone started talking: that stops whatever the bot is saying (a barge-in). */
   onSpeechStart(userId: string): void {
-    if (this.#state.status === 'speaking' && this.hears(userId)) {
+    if (this.#state.status === 'destroyed' || !this.hears(userId)) return;
+    // Chat answers and previews first, so none of them takes the output the reply gives up.
+    this.#options.speaker.bargeIn();
+    if (this.#state.status === 'speaking') {
       this.#options.log.debug({ userId }, 'barge-in');
       this.state = { status: 'listening' };
     }
@@ -249,20 +254,19 @@ export class VoiceSession extends EventEmitter<{
     let verdict = this.#options.policy.listenMode().mode === 'addressed' ? silentVerdict('', false) : 'speak';
     const held: Int16Array[] = [];
     let reply: PlaybackHandle | undefined;
-    let speaking = false;
     let firstAudioAt: number | undefined;
     let playbackAt: number | undefined;
     let failure: BotError | undefined;
 
+    // The reply may wait for the output (a chat answer is playing): it is speaking once the channel hears it.
+    const onPlaying = (): void => {
+      if (!reply || !owns()) return;
+      playbackAt = this.#now();
+      this.state = { status: 'speaking', turn, playback: reply };
+    };
     const feed = (pcm: Int16Array): void => {
-      reply ??= this.#options.output.startReply({ jitterMs: this.#options.jitterMs });
+      reply ??= this.#options.speaker.speak({ kind: 'reply', jitterMs: this.#options.jitterMs, onPlaying });
       reply.push(pcm);
-      if (speaking) return;
-      if (reply.started && owns()) {
-        speaking = true;
-        playbackAt = this.#now();
-        this.state = { status: 'speaking', turn, playback: reply };
-      }
     };
 
     const requestAt = this.#now();
@@ -289,10 +293,7 @@ export class VoiceSession extends EventEmitter<{
         verdict = silentVerdict(text, true);
         if (verdict === 'speak') held.splice(0).forEach(feed);
       }
-      if (verdict === 'speak' && owns() && reply) {
-        reply.end();
-        if (!speaking && reply.receivedMs > 0) feed(new Int16Array(0));
-      }
+      if (verdict === 'speak' && owns() && reply) reply.end();
     } catch (error) {
       failure = error instanceof BotError ? error : new BotError(String(error), { cause: error });
       this.#options.log.warn({ err: error, guildSpeaker: utterance.speakerId }, 'voice turn failed');
@@ -301,7 +302,7 @@ export class VoiceSession extends EventEmitter<{
     // Anything but a reply played to its end is cut here; with a worker the final figure comes back later.
     if (failure || verdict !== 'speak' || !owns()) reply?.stop();
     const receivedMs = reply?.receivedMs ?? 0;
-    const playedMs = speaking && reply ? Math.min(await reply.finished, receivedMs) : 0;
+    const playedMs = reply ? Math.min(await reply.finished, receivedMs) : 0;
 
     const silent = verdict === 'silent';
     // Cut short by a barge-in or reset (not by finishing): only the part played was heard.

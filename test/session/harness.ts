@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createLogger } from '../../src/log.ts';
 import { MODELS } from '../../src/omni/catalogue.ts';
 import { OmniClient } from '../../src/omni/client.ts';
+import { GuildSpeaker } from '../../src/playback/GuildSpeaker.ts';
 import type { OmniUsage } from '../../src/omni/events.ts';
 import type { ListenMode } from '../../src/session/prompt.ts';
 import { VoiceSession, type TurnOutcome, type Utterance } from '../../src/session/VoiceSession.ts';
@@ -13,6 +14,8 @@ import { FakeVoiceOutput } from '../support/fakeVoiceOutput.ts';
 export interface SessionHarness {
   readonly session: VoiceSession;
   readonly output: FakeVoiceOutput;
+  /** The guild's speech owner in front of `output`, as VoiceManager builds it. */
+  readonly speaker: GuildSpeaker;
   readonly posts: string[];
   readonly usage: Array<{ userId: string; usage: OmniUsage }>;
   readonly settings: { mode: ListenMode; onlyUser?: string; voices: Map<string, string>; refuse?: string; transcript: boolean };
@@ -22,6 +25,7 @@ export interface SessionHarness {
 
 export function createSessionHarness(fake: FakeOmni, options: { jitterMs?: number; now?: () => number } = {}): SessionHarness {
   const output = new FakeVoiceOutput();
+  const speaker = new GuildSpeaker(output);
   const posts: string[] = [];
   const usage: SessionHarness['usage'] = [];
   const settings: SessionHarness['settings'] = { mode: 'everyone', voices: new Map(), transcript: false };
@@ -29,7 +33,7 @@ export function createSessionHarness(fake: FakeOmni, options: { jitterMs?: numbe
     omni: new OmniClient({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetryDelayMs: 0 }),
     model: MODELS['qwen3-omni-flash']!,
     botName: 'Omni',
-    output,
+    speaker,
     chat: { post: (text) => posts.push(text) },
     log: createLogger('silent'),
     jitterMs: options.jitterMs ?? 60,
@@ -46,6 +50,7 @@ export function createSessionHarness(fake: FakeOmni, options: { jitterMs?: numbe
   return {
     session,
     output,
+    speaker,
     posts,
     usage,
     settings,
