@@ -146,7 +146,8 @@ test('talking over a spoken chat answer stops it; the text answer stays whole in
   assert.ok(Math.abs(pitch(answer) - CHAT_HZ) <= 5);
   assert.equal(text.content, 'A small gradient, described out loud.');
 
-  await bobRequest;
+  // It stopped as Bob began, not when his reply came: the answer ended before his turn reached the model.
+  assert.ok(answer.endedAt < (await bobRequest).receivedAt, "the answer ended before Bob's turn was even sent");
   const bobReply = await sim.botAudio.nextUtterance(30_000);
   assert.ok(Math.abs(pitch(bobReply) - BOB_REPLY_HZ) <= 4, "then Bob's reply");
 });
