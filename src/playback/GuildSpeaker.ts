@@ -173,6 +173,7 @@ export class GuildSpeaker implements Speaker {
   #current: Speech | undefined;
   #order = 0;
   #closed = false;
+  #stopping = false;
 
   constructor(output: VoiceOutput) {
     this.#output = output;
@@ -196,7 +197,7 @@ export class GuildSpeaker implements Speaker {
   }
 
   bargeIn(): void {
-    for (const speech of [...this.#live]) if (SPEECH_KINDS[speech.kind].stoppedByBargeIn) speech.stop();
+    this.#stopEach((speech) => SPEECH_KINDS[speech.kind].stoppedByBargeIn);
   }
 
   /** Resolves true once nothing plays or waits, false when that takes over `maxWaitMs`. */
@@ -214,10 +215,26 @@ export class GuildSpeaker implements Speaker {
     });
   }
 
+  /** Stops every sound, playing or waiting (the voice link is gone; the session has ended its own turn). */
+  stopAll(): void {
+    this.#stopEach(() => true);
+  }
+
   /** The guild left voice: everything stops, and later sounds end at once. */
   close(): void {
     this.#closed = true;
-    for (const speech of [...this.#live]) speech.stop();
+    this.stopAll();
+  }
+
+  /** Stops the sounds chosen; none of the others waiting may start until all of them are stopped. */
+  #stopEach(chosen: (speech: Speech) => boolean): void {
+    this.#stopping = true;
+    try {
+      for (const speech of [...this.#live]) if (chosen(speech)) speech.stop();
+    } finally {
+      this.#stopping = false;
+    }
+    this.#next();
   }
 
   #ready(speech: Speech): void {
@@ -236,7 +253,7 @@ export class GuildSpeaker implements Speaker {
   }
 
   #next(): void {
-    if (this.#current) return;
+    if (this.#current || this.#stopping) return;
     let next: Speech | undefined;
     for (const speech of this.#live) {
       if (speech.phase !== 'waiting') continue;

@@ -218,6 +218,21 @@ test('untilQuiet resolves when the last sound ends, or false after its wait (moc
   assert.equal(await quiet, true);
 });
 
+test('stopAll stops replies too, and the output is free for the next sound', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { output, speaker, speak } = setup();
+  const reply = speak('reply', 'reply');
+  reply.push(ms(200));
+  const chat = speak('chat', 'chat');
+  chat.push(ms(100));
+  speaker.stopAll();
+  assert.equal(output.replies[0]!.stopped, true);
+  assert.equal(await chat.finished, 0);
+  assert.equal(speaker.busy, false);
+  speak('preview', 'preview').push(ms(200));
+  assert.equal(output.replies.length, 2, 'a later sound plays at once');
+});
+
 test('close stops everything, and what asks later ends at once', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const { output, speaker, speak } = setup();

@@ -203,6 +203,8 @@ export class VoiceManager {
     const previous = conversation.voice;
     conversation.voice = new OfflineVoice(previous.channelId, () => this.#onGone(guildId, 'left the voice channel'));
     conversation.session.interrupt();
+    // Nothing may keep the output waiting for audio the old link will never finish playing.
+    conversation.speaker.stopAll();
     return previous;
   }
 
