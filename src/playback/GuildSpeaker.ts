@@ -27,6 +27,7 @@ export const SPEECH_KINDS = {
   reply: { precedence: 3, maxWaitMs: Number.POSITIVE_INFINITY, stoppedByBargeIn: false },
   // The answer is also written in chat; spoken much later it would be out of step with the conversation.
   chat: { precedence: 2, maxWaitMs: 5_000, stoppedByBargeIn: true },
+  // A sample of a voice, asked for by one person, who can ask again: it never delays anything else.
   preview: { precedence: 1, maxWaitMs: 3_000, stoppedByBargeIn: true },
 } as const satisfies Record<SpeechKind, KindRule>;
 
@@ -182,11 +183,6 @@ export class GuildSpeaker implements Speaker {
   /** Whether a sound is playing or waiting with its audio ready. */
   get busy(): boolean {
     return [...this.#live].some((speech) => speech.phase === 'waiting' || speech.phase === 'playing');
-  }
-
-  /** The kind of sound playing now, if any. */
-  get playing(): SpeechKind | undefined {
-    return this.#current?.kind;
   }
 
   speak(request: SpeechRequest): SpeechHandle {
