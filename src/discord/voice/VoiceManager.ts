@@ -29,6 +29,7 @@ const BUSY_REFUSAL = "I'm talking right now; try the preview in a moment.";
 const PREVIEW_PROMPT = 'In one short, friendly sentence, introduce your voice to the people in this channel.';
 
 export interface GuildConversation {
+  /** The guild's voice link; nothing plays on it directly: every sound goes through `speaker`. */
   voice: GuildVoiceLink;
   readonly session: VoiceSession;
   /** The one owner of the guild's audio output: replies, spoken chat answers and previews go through it. */
