@@ -6,7 +6,8 @@
  *   goes next, first come first served within a kind (livekit agents orders its SpeechHandle queue the
  *   same way: by priority, then by time);
  * - a chat answer or a preview that cannot start within its kind's bounded wait gives up (`refused`);
- * - barge-in stops every chat answer and preview, playing or not. The conversation stops its own reply
+ * - barge-in stops every chat answer and preview, playing or still to come (those are `refused`). The
+ *   conversation stops its own reply
  *   (it must record what was heard), so barge-in leaves replies to it.
  */
 import { MODEL_OUTPUT_SAMPLE_RATE } from '../omni/events.ts';
@@ -42,7 +43,7 @@ export interface SpeechRequest {
 /** One sound: waiting for the output, playing, or done. `finished` resolves with the milliseconds heard. */
 export interface SpeechHandle extends PlaybackHandle {
   readonly kind: SpeechKind;
-  /** True when it gave up waiting for the output: nothing of it was heard. */
+  /** True when it never got the output (it waited too long, or barge-in came first): nothing of it was heard. */
   readonly refused: boolean;
 }
 
@@ -130,7 +131,7 @@ class Speech implements SpeechHandle {
     }
   }
 
-  /** Gives up waiting for the output. */
+  /** Ends without ever having had the output. */
   refuse(): void {
     this.refused = true;
     this.stop();
@@ -222,11 +223,15 @@ export class GuildSpeaker implements Speaker {
     this.stopAll();
   }
 
-  /** Stops the sounds chosen; none of the others waiting may start until all of them are stopped. */
+  /** Stops the sounds chosen (those not yet heard are refused); no other sound starts until all are stopped. */
   #stopEach(chosen: (speech: Speech) => boolean): void {
     this.#stopping = true;
     try {
-      for (const speech of [...this.#live]) if (chosen(speech)) speech.stop();
+      for (const speech of [...this.#live]) {
+        if (!chosen(speech)) continue;
+        if (speech.phase === 'playing') speech.stop();
+        else speech.refuse();
+      }
     } finally {
       this.#stopping = false;
     }

@@ -1,7 +1,8 @@
 /**
  * Model audio spoken as it streams in, outside a voice conversation's own turns (voice previews, answers to
- * files posted in chat): it asks the guild's speaker for the output at the first chunk, and plays when the
- * output is free and its jitter buffer has filled.
+ * files posted in chat). It takes its place with the guild's speaker at once, before the model answers, so
+ * that someone starting to talk meanwhile cancels it too; it plays when the output is free and its jitter
+ * buffer has filled.
  */
 import type { Speaker, SpeechHandle, SpeechRequest } from './GuildSpeaker.ts';
 
@@ -12,25 +13,20 @@ export interface SpeechEnd {
 }
 
 export class LiveSpeech {
-  readonly #speaker: Speaker;
-  readonly #request: SpeechRequest;
-  #speech: SpeechHandle | undefined;
+  readonly #speech: SpeechHandle;
 
   constructor(speaker: Speaker, request: SpeechRequest) {
-    this.#speaker = speaker;
-    this.#request = request;
+    this.#speech = speaker.speak(request);
   }
 
   /** Adds model audio (24 kHz mono). */
   push(pcm: Int16Array): void {
-    this.#speech ??= this.#speaker.speak(this.#request);
     this.#speech.push(pcm);
   }
 
   /** No more audio is coming: plays what is left and resolves once it has been heard (or stopped, or refused). */
   async end(): Promise<SpeechEnd> {
     const speech = this.#speech;
-    if (!speech) return { playedMs: 0, refused: false };
     speech.end();
     const playedMs = await speech.finished;
     return { playedMs, refused: speech.refused };
@@ -38,6 +34,6 @@ export class LiveSpeech {
 
   /** Stops at once (an error, or the answer was abandoned). */
   stop(): void {
-    this.#speech?.stop();
+    this.#speech.stop();
   }
 }

@@ -176,9 +176,12 @@ test('barge-in stops chat answers and previews, playing, waiting or not yet read
   speaker.bargeIn();
   assert.equal(output.replies[0]!.stopped, true, 'the chat answer playing stopped at once');
   assert.ok((await chat.finished) < 400);
+  assert.equal(chat.refused, false, 'the chat answer was heard in part');
   assert.equal(await preview.finished, 0);
+  assert.equal(preview.refused, true, 'the waiting preview never got the output');
   laterChat.push(ms(300));
   assert.equal(await laterChat.finished, 0, 'a chat answer whose audio came after the barge-in is not played');
+  assert.equal(laterChat.refused, true);
   assert.equal(output.replies.length, 2, 'the waiting reply took the output');
   assert.equal(output.replies[1]!.receivedMs, 200);
   assert.equal(output.replies[1]!.stopped, false);

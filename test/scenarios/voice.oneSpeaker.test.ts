@@ -1,7 +1,8 @@
 // One owner of a guild's audio, end to end: a voice turn that ends while a spoken chat answer plays gets its
 // reply after the answer, never over it; a preview asked for while a reply plays is refused and the reply
 // plays whole; talking over a spoken chat answer stops it; a reply that waited behind a chat answer and is
-// then cut keeps only what was heard in history. What the channel heard is told apart by pitch.
+// then cut keeps only what was heard in history; a chat answer still being prepared when someone starts talking
+// is never spoken. What the channel heard is told apart by pitch.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { dominantFrequency } from '../audio/signal.ts';
@@ -33,10 +34,15 @@ beforeEach(async () => {
 });
 
 /** Answers by request: the chat question, Bob's turn, or Alice's turn (the last text names the speaker). */
-function replies(options: { chatSeconds: number; aliceSeconds: number; aliceText?: string }): void {
+function replies(options: { chatSeconds: number; aliceSeconds: number; aliceText?: string; chatDelayMs?: number }): void {
   world.fake.setReplyRule((request) => {
     if (request.texts.some((text) => text.includes(CHAT_QUESTION)))
-      return { text: 'A small gradient, described out loud.', audio: { toneHz: CHAT_HZ, seconds: options.chatSeconds }, chunkIntervalMs: 5 };
+      return {
+        text: 'A small gradient, described out loud.',
+        audio: { toneHz: CHAT_HZ, seconds: options.chatSeconds },
+        chunkIntervalMs: 5,
+        ...(options.chatDelayMs ? { firstByteDelayMs: options.chatDelayMs } : {}),
+      };
     if (request.texts.at(-1)?.includes('[Bob is speaking]')) return { text: 'Yes, Bob?', audio: { toneHz: BOB_REPLY_HZ, seconds: 0.5 } };
     return { text: options.aliceText ?? 'Here is my answer.', audio: { toneHz: ALICE_REPLY_HZ, seconds: options.aliceSeconds } };
   });
@@ -46,6 +52,13 @@ function replies(options: { chatSeconds: number; aliceSeconds: number; aliceText
 async function postImage(): Promise<void> {
   const { sim } = world;
   await sim.user('alice').post({ content: `${sim.botMention} ${CHAT_QUESTION}`, attachments: [{ name: 'g.png', data: makePng(64, 32) }] });
+}
+
+/** The bot's next chat answer in #general: a message posted from now on, not a command's reply. */
+function nextChatAnswer(timeoutMs: number) {
+  const { sim } = world;
+  const earlier = new Set(sim.messages('general').map((m) => m.id));
+  return sim.nextMessage({ channel: 'general', timeoutMs, matching: (m) => m.interactionId === null && !earlier.has(m.id) });
 }
 
 /** Alice says a sentence; the image is posted half a second in, so the answer starts while she talks. */
@@ -134,7 +147,7 @@ test('talking over a spoken chat answer stops it; the text answer stays whole in
   const { sim } = world;
   replies({ chatSeconds: 8, aliceSeconds: 1 });
   const answerHeard = sim.botAudio.nextUtterance(30_000);
-  const inChat = sim.nextMessage({ channel: 'general', timeoutMs: 15_000, matching: (m) => m.interactionId === null });
+  const inChat = nextChatAnswer(15_000);
   await postImage();
   const text = await sim.messageSettles(await inChat, (m) => /out loud\.$/.test(m.content ?? ''));
   for (let played = 0; played < 50; played++) await sim.botAudio.nextAudioPacket(20_000);
@@ -150,6 +163,28 @@ test('talking over a spoken chat answer stops it; the text answer stays whole in
   assert.ok(answer.endedAt < (await bobRequest).receivedAt, "the answer ended before Bob's turn was even sent");
   const bobReply = await sim.botAudio.nextUtterance(30_000);
   assert.ok(Math.abs(pitch(bobReply) - BOB_REPLY_HZ) <= 4, "then Bob's reply");
+});
+
+test('a chat answer still being prepared when someone starts talking is not spoken; its text is posted whole', async () => {
+  const { sim, fake } = world;
+  replies({ chatSeconds: 2, aliceSeconds: 1, chatDelayMs: 3_000 });
+  const inChat = nextChatAnswer(20_000);
+  const chatRequest = fake.nextRequest(15_000);
+  await postImage();
+  assert.ok(
+    (await chatRequest).texts.some((text) => text.includes(CHAT_QUESTION)),
+    'the chat question is with the model',
+  );
+
+  const heard = sim.botAudio.nextUtterance(30_000);
+  const bobRequest = nextTurnRequest('Bob');
+  await sim.user('bob').say(speechFixture('en_no_lead').path);
+  const text = await sim.messageSettles(await inChat, (m) => /out loud\.$/.test(m.content ?? ''), 20_000);
+  assert.equal(text.content, 'A small gradient, described out loud.');
+  await bobRequest;
+  const first = await heard;
+  assert.ok(Math.abs(pitch(first) - BOB_REPLY_HZ) <= 4, `the first sound after Bob spoke is his reply (${pitch(first)} Hz), not the chat answer`);
+  assert.ok(Math.abs(seconds(first) - 0.5) <= 0.1);
 });
 
 test('a reply that waited behind a chat answer and is then cut keeps only what was heard in history', async () => {
