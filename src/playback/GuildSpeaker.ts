@@ -229,7 +229,7 @@ export class GuildSpeaker implements Speaker {
     try {
       for (const speech of [...this.#live]) {
         if (!chosen(speech)) continue;
-        if (speech.phase === 'playing') speech.stop();
+        if (speech.started) speech.stop();
         else speech.refuse();
       }
     } finally {

@@ -19,6 +19,11 @@ export class LiveSpeech {
     this.#speech = speaker.speak(request);
   }
 
+  /** Whether it lost its place before being heard (it waited too long, or someone started talking). */
+  get refused(): boolean {
+    return this.#speech.refused;
+  }
+
   /** Adds model audio (24 kHz mono). */
   push(pcm: Int16Array): void {
     this.#speech.push(pcm);

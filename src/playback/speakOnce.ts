@@ -16,6 +16,8 @@ export async function speakOnce(options: {
   const speech = new LiveSpeech(options.speaker, options.speech);
   try {
     for await (const event of options.omni.stream(options.request, options.signal ? { signal: options.signal } : {})) {
+      // Nobody will hear the rest: leaving the loop cancels the request.
+      if (speech.refused) break;
       if (event.type === 'audio') speech.push(event.pcm);
       else if (event.type === 'usage') options.onUsage?.(event.usage);
     }
