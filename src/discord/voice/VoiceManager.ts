@@ -287,7 +287,7 @@ export class VoiceManager {
       request: { model: config.omni.model, voice: voiceName, turns: [{ role: 'user', text: PREVIEW_PROMPT }] },
       onUsage: (usage) => costs.record(requestedBy, guildId, usage),
     });
-    // A conversation reply took the output meanwhile and kept it past the preview's wait.
+    // It never got the output: a reply held it past the preview's wait, or someone started talking first.
     if (spoken.refused) throw new InvalidInputError(BUSY_REFUSAL);
   }
 
