@@ -19,6 +19,7 @@ import { MODELS } from '../src/omni/catalogue.ts';
 import { OmniClient } from '../src/omni/client.ts';
 import { createSpeechDetector } from '../src/receive/detector.ts';
 import { SpeakerListener } from '../src/receive/SpeakerListener.ts';
+import { GuildSpeaker } from '../src/playback/GuildSpeaker.ts';
 import { VoiceSession, type TurnOutcome } from '../src/session/VoiceSession.ts';
 import { BufferedPlayback, type PcmPlayback, type PlaybackHandle, type ReplyOptions, type VoiceOutput } from '../src/playback/VoiceOutput.ts';
 import { atMost, figure, type Section } from './lib/figures.ts';
@@ -73,7 +74,7 @@ export const run: Section = async ({ smoke, log }) => {
       omni: new OmniClient({ apiKey: 'test-key', baseURL }),
       model: MODELS['qwen3-omni-flash']!,
       botName: 'Omni',
-      output: new EncodingOutput(),
+      speaker: new GuildSpeaker(new EncodingOutput()),
       chat: { post: () => {} },
       log: createLogger('silent'),
       jitterMs: 100,

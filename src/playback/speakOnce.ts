@@ -1,21 +1,23 @@
-/** Plays one model reply straight to a voice output (used for voice previews); resolves when it has played. */
+/** Plays one model reply through the guild's speaker (used for voice previews); resolves when it has ended. */
 import type { OmniUsage } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
 import type { ReplyStreamer } from '../session/VoiceSession.ts';
-import type { VoiceOutput } from './VoiceOutput.ts';
-import { LiveSpeech } from './LiveSpeech.ts';
+import type { Speaker, SpeechRequest } from './GuildSpeaker.ts';
+import { LiveSpeech, type SpeechEnd } from './LiveSpeech.ts';
 
 export async function speakOnce(options: {
   omni: ReplyStreamer;
   request: OmniRequest;
-  output: VoiceOutput;
-  jitterMs: number;
+  speaker: Speaker;
+  speech: SpeechRequest;
   signal?: AbortSignal;
   onUsage?: (usage: OmniUsage) => void;
-}): Promise<void> {
-  const speech = new LiveSpeech(options.output, options.jitterMs);
+}): Promise<SpeechEnd> {
+  const speech = new LiveSpeech(options.speaker, options.speech);
   try {
     for await (const event of options.omni.stream(options.request, options.signal ? { signal: options.signal } : {})) {
+      // Nobody will hear the rest: leaving the loop cancels the request.
+      if (speech.refused) break;
       if (event.type === 'audio') speech.push(event.pcm);
       else if (event.type === 'usage') options.onUsage?.(event.usage);
     }
@@ -23,5 +25,5 @@ export async function speakOnce(options: {
     speech.stop();
     throw error;
   }
-  await speech.end();
+  return speech.end();
 }

@@ -17,7 +17,8 @@ import type { StreamOptions } from '../omni/client.ts';
 import { MODEL_OUTPUT_SAMPLE_RATE, type OmniEvent, type OmniUsage } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
 import { textTokens } from '../omni/tokens.ts';
-import type { PlaybackHandle, VoiceOutput } from '../playback/VoiceOutput.ts';
+import type { Speaker } from '../playback/GuildSpeaker.ts';
+import type { PlaybackHandle } from '../playback/VoiceOutput.ts';
 import { streamWithFirstAudioDeadline } from './firstAudio.ts';
 import { History, INTERRUPTED_MARK, estimatedSpeechMs, heardPart, type SpokenTurn } from './History.ts';
 import { NoticeFolder } from './NoticeFolder.ts';
@@ -62,7 +63,8 @@ export interface VoiceSessionOptions {
   readonly omni: ReplyStreamer;
   readonly model: OmniModel;
   readonly botName: string;
-  readonly output: VoiceOutput;
+  /** The guild's one owner of its audio output: replies wait there for a chat answer or preview already playing. */
+  readonly speaker: Speaker;
   readonly policy: SessionPolicy;
   readonly chat: SessionChat;
   readonly log: Logger;
@@ -178,9 +180,12 @@ export class VoiceSession extends EventEmitter<{
     return mode !== 'only-me' || userId === onlyUser;
   }
 
-  /** Someone started talking: if the bot is speaking, that is a barge-in. */
+  /** Someone started talking: that stops whatever the bot is saying (a barge-in). */
   onSpeechStart(userId: string): void {
-    if (this.#state.status === 'speaking' && this.hears(userId)) {
+    if (this.#state.status === 'destroyed' || !this.hears(userId)) return;
+    // Chat answers and previews first, so none of them takes the output the reply gives up.
+    this.#options.speaker.bargeIn();
+    if (this.#state.status === 'speaking') {
       this.#options.log.debug({ userId }, 'barge-in');
       this.state = { status: 'listening' };
     }
@@ -308,8 +313,7 @@ export class VoiceSession extends EventEmitter<{
     let verdict = this.#options.policy.listenMode().mode === 'addressed' ? silentVerdict('', false) : 'speak';
     const held: Int16Array[] = [];
     let reply: PlaybackHandle | undefined;
-    let speaking = false;
-    // Reply audio from before the turn was committed: none of it reaches the output until then.
+    // Reply audio from before the turn was committed: none of it reaches the speaker until then.
     const uncommitted: Int16Array[] = [];
     let firstAudioAt: number | undefined;
     let playbackAt: number | undefined;
@@ -324,21 +328,19 @@ export class VoiceSession extends EventEmitter<{
     let usageRecorded = false;
     let request: OmniRequest | undefined;
 
-    /** The reply is speaking once the output has started playing it (its jitter buffer filled, or its end came). */
-    const noteStarted = (): void => {
-      if (speaking || !reply?.started || !owns()) return;
-      speaking = true;
+    // The reply may wait for the output (a chat answer is playing): it is speaking once the channel hears it.
+    const onPlaying = (): void => {
+      if (!reply || !owns()) return;
       playbackAt = this.#now();
       this.state = { status: 'speaking', turn, playback: reply };
     };
-    const toOutput = (pcm: Int16Array): void => {
-      reply ??= this.#options.output.startReply({ jitterMs: this.#options.jitterMs });
+    const toSpeaker = (pcm: Int16Array): void => {
+      reply ??= this.#options.speaker.speak({ kind: 'reply', jitterMs: this.#options.jitterMs, onPlaying });
       reply.push(pcm);
-      noteStarted();
     };
-    /** Audio held while the turn was pending goes to the output at once when it is committed. */
+    /** Audio held while the turn was pending goes to the speaker at once when it is committed. */
     const release = (): void => {
-      if (owns() && commitment.committed) uncommitted.splice(0).forEach(toOutput);
+      if (owns() && commitment.committed) uncommitted.splice(0).forEach(toSpeaker);
     };
     const feed = (pcm: Int16Array): void => {
       if (capped) return;
@@ -358,7 +360,6 @@ export class VoiceSession extends EventEmitter<{
       release();
       if (!reply) return;
       reply.end();
-      noteStarted();
       await reply.finished;
     };
 

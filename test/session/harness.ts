@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createLogger } from '../../src/log.ts';
 import { MODELS } from '../../src/omni/catalogue.ts';
 import { OmniClient } from '../../src/omni/client.ts';
+import { GuildSpeaker } from '../../src/playback/GuildSpeaker.ts';
 import type { OmniUsage } from '../../src/omni/events.ts';
 import type { ListenMode } from '../../src/session/prompt.ts';
 import { VoiceSession, type TurnOutcome, type Utterance } from '../../src/session/VoiceSession.ts';
@@ -13,6 +14,8 @@ import { FakeVoiceOutput } from '../support/fakeVoiceOutput.ts';
 export interface SessionHarness {
   readonly session: VoiceSession;
   readonly output: FakeVoiceOutput;
+  /** The guild's speech owner in front of `output`, as VoiceManager builds it. */
+  readonly speaker: GuildSpeaker;
   readonly posts: string[];
   /** How many times the session showed it was working (typing). */
   readonly typing: { count: number };
@@ -31,6 +34,7 @@ export interface SessionHarnessOptions {
 
 export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOptions = {}): SessionHarness {
   const output = new FakeVoiceOutput();
+  const speaker = new GuildSpeaker(output);
   const posts: string[] = [];
   const typing = { count: 0 };
   const usage: SessionHarness['usage'] = [];
@@ -39,7 +43,7 @@ export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOpti
     omni: new OmniClient({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetryDelayMs: 0 }),
     model: MODELS['qwen3-omni-flash']!,
     botName: 'Omni',
-    output,
+    speaker,
     chat: { post: (text) => posts.push(text), typing: () => typing.count++ },
     log: createLogger('silent'),
     jitterMs: options.jitterMs ?? 60,
@@ -59,6 +63,7 @@ export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOpti
   return {
     session,
     output,
+    speaker,
     posts,
     typing,
     usage,

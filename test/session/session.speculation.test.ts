@@ -31,6 +31,7 @@ test('a speculative reply is held until the turn is committed, then played; hist
   await request.firstAudioAt;
   assert.equal(h.session.state.status, 'thinking');
   assert.equal(h.usage.length, 0, 'usage waits for the commit');
+  assert.equal(h.speaker.busy, false, 'an uncommitted reply takes no place with the speaker');
 
   const played = h.output.nextPlay();
   const done = h.nextTurn();

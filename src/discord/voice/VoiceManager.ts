@@ -6,6 +6,7 @@
 import { ChannelType, Events, type Client, type Guild, type VoiceBasedChannel, type VoiceState } from 'discord.js';
 import type { Config, OmniSettings } from '../../config/config.ts';
 import { BotError, InvalidInputError } from '../../errors.ts';
+import { GuildSpeaker } from '../../playback/GuildSpeaker.ts';
 import { LiveSpeech } from '../../playback/LiveSpeech.ts';
 import { speakOnce } from '../../playback/speakOnce.ts';
 import type { Logger } from '../../log.ts';
@@ -18,13 +19,21 @@ import type { PlaybackHandle, VoiceOutput } from '../../playback/VoiceOutput.ts'
 import type { HeardSpeech } from './GuildVoice.ts';
 import type { GuildVoiceLink, VoiceHost } from './VoiceHost.ts';
 
-/** How long a preview or a spoken chat answer waits for a reply in progress to finish (ms). */
+/**
+ * How long a preview or a spoken chat answer waits for the conversation and the speaker to be quiet before
+ * asking the model (ms); past it a preview is refused and a chat answer stays text. This check only saves a
+ * request: the guild's speaker is what keeps them from playing over anything.
+ */
 const BUSY_WAIT_MS = 3_000;
+const BUSY_REFUSAL = "I'm talking right now; try the preview in a moment.";
 const PREVIEW_PROMPT = 'In one short, friendly sentence, introduce your voice to the people in this channel.';
 
 export interface GuildConversation {
+  /** The guild's voice link; nothing plays on it directly: every sound goes through `speaker`. */
   voice: GuildVoiceLink;
   readonly session: VoiceSession;
+  /** The one owner of the guild's audio output: replies, spoken chat answers and previews go through it. */
+  readonly speaker: GuildSpeaker;
   idleTimer: NodeJS.Timeout | undefined;
   /** Rejoins run one after another (a worker may die while the gateway is reconnecting). */
   rejoining: Promise<void>;
@@ -124,13 +133,14 @@ export class VoiceManager {
       // The server's settings in memory before the first turn needs them.
       void cache.warm(undefined, guildId);
       let voice: GuildVoiceLink = await this.#connect(channel, guildLog);
-      // The session keeps this output across a rejoin (a new voice link after a worker died).
+      // The speaker keeps this output across a rejoin (a new voice link after a worker died).
       const output: VoiceOutput = { startReply: (options) => voice.startReply(options) };
+      const speaker = new GuildSpeaker(output);
       const session = new VoiceSession({
         omni,
         model,
         botName: channel.guild.members.me?.displayName ?? this.#options.client.user.username,
-        output,
+        speaker,
         log: guildLog,
         jitterMs: config.voice.jitterBufferMs,
         firstAudioTimeoutMs: config.voice.firstAudioTimeoutMs,
@@ -157,6 +167,7 @@ export class VoiceManager {
           voice = next;
         },
         session,
+        speaker,
         idleTimer: undefined,
         rejoining: Promise.resolve(),
       };
@@ -230,6 +241,8 @@ export class VoiceManager {
     const previous = conversation.voice;
     conversation.voice = new OfflineVoice(previous.channelId, () => this.#onGone(guildId, 'left the voice channel'));
     conversation.session.interrupt();
+    // Nothing may keep the output waiting for audio the old link will never finish playing.
+    conversation.speaker.stopAll();
     return previous;
   }
 
@@ -287,37 +300,45 @@ export class VoiceManager {
   async preview(guildId: string, voiceName: string, requestedBy: string): Promise<void> {
     const conversation = this.#conversations.get(guildId);
     if (!conversation) throw new InvalidInputError("I'm not in a voice channel here: /join first, then preview.");
-    if (!(await this.#untilListening(conversation))) throw new InvalidInputError("I'm talking right now; try the preview in a moment.");
+    if (!(await this.#untilQuiet(conversation))) throw new InvalidInputError(BUSY_REFUSAL);
     const { costs, config, omni } = this.#options;
     const refusal = costs.admit(requestedBy, guildId);
     if (refusal) throw new InvalidInputError(refusal);
-    await speakOnce({
+    const spoken = await speakOnce({
       omni,
-      output: conversation.voice,
-      jitterMs: config.voice.jitterBufferMs,
+      speaker: conversation.speaker,
+      speech: { kind: 'preview', jitterMs: config.voice.jitterBufferMs },
       request: { model: config.omni.model, voice: voiceName, turns: [{ role: 'user', text: PREVIEW_PROMPT }] },
       onUsage: (usage) => costs.record(requestedBy, guildId, usage),
     });
+    // It never got the output: a reply held it past the preview's wait, or someone started talking first.
+    if (spoken.refused) throw new InvalidInputError(BUSY_REFUSAL);
   }
 
   /**
    * Speech in the guild's voice channel for an answer given in chat, when the bot is in a voice channel there
-   * and the person asking is in it too; undefined otherwise (the answer stays text). Waits briefly for a
-   * reply in progress rather than talk over it.
+   * and the person asking is in it too; undefined otherwise (the answer stays text, as when the bot is still
+   * busy talking after a short wait). It plays through the guild's speaker, after any reply, never over one.
    */
   async speechFor(guildId: string, askerChannelId: string | null | undefined): Promise<LiveSpeech | undefined> {
     const conversation = this.#conversations.get(guildId);
     if (!conversation || !askerChannelId || conversation.voice.channelId !== askerChannelId) return undefined;
-    if (!(await this.#untilListening(conversation))) return undefined;
-    return new LiveSpeech(conversation.voice, this.#options.config.voice.jitterBufferMs);
+    if (!(await this.#untilQuiet(conversation))) return undefined;
+    return new LiveSpeech(conversation.speaker, { kind: 'chat', jitterMs: this.#options.config.voice.jitterBufferMs });
   }
 
-  /** Waits (briefly) for the session to finish what it is saying; false if it is still busy. */
-  async #untilListening(conversation: GuildConversation): Promise<boolean> {
-    const { session } = conversation;
+  /** Waits (briefly) for the conversation to listen and the speaker to be quiet; false if they are still busy. */
+  async #untilQuiet(conversation: GuildConversation): Promise<boolean> {
+    const deadline = performance.now() + BUSY_WAIT_MS;
+    if (!(await this.#untilListening(conversation.session, BUSY_WAIT_MS))) return false;
+    return conversation.speaker.untilQuiet(Math.max(0, deadline - performance.now()));
+  }
+
+  /** Waits up to `maxWaitMs` for the session to finish what it is doing; false if it is still busy. */
+  async #untilListening(session: VoiceSession, maxWaitMs: number): Promise<boolean> {
     if (session.state.status === 'listening') return true;
     const listening = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => done(false), BUSY_WAIT_MS);
+      const timer = setTimeout(() => done(false), maxWaitMs);
       const onChange = (_old: SessionState, next: SessionState): void => {
         if (next.status === 'listening' || next.status === 'destroyed') done(next.status === 'listening');
       };
@@ -355,6 +376,7 @@ export class VoiceManager {
     if (!conversation) return;
     clearTimeout(conversation.idleTimer);
     conversation.session.destroy();
+    conversation.speaker.close();
     this.#conversations.delete(guildId);
     this.#options.log.info({ guild: guildId, reason }, 'left voice');
   }
