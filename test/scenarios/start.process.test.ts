@@ -68,10 +68,13 @@ test('npm start logs in to the simulator, answers a voice turn, and stops cleanl
   const reply = await heard;
   assert.ok(Math.abs(reply.pcm.length / 2 / 48_000 - 1) < 0.06);
 
+  const outputEnds = once(bot.stdout!, 'end');
   process.kill(-bot.pid!, 'SIGTERM');
   const [code, signal] = (await withTimeout(once(bot, 'exit'), 10_000, 'the bot to exit')) as [number | null, string | null];
   // npm passes SIGTERM on to the bot and may itself end by that signal; the bot must have shut down in order.
   assert.ok(code === 0 || signal === 'SIGTERM', `exit code ${code}, signal ${signal}`);
+  // npm may exit at the signal before the bot has written its last lines.
+  await withTimeout(outputEnds, 10_000, 'the bot to close its output');
   assert.match(output, /"shutting down"/);
   assert.equal(sim.guild().voiceStates.has(sim.botUserId), false, 'the bot left the voice channel (op 4) before exiting');
   assert.ok(!output.includes(sim.botToken) && !output.includes('test-key'), 'no secret in the logs');
