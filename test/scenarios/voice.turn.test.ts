@@ -1,6 +1,7 @@
 // Scenario 1: /join, then Alice speaks. The model gets one 16 kHz mono WAV of what she said (length within
 // 150 ms of the spoken part, strongly correlated with the source) with her name in the text part; the channel
-// hears the model's reply at the same pitch, without gaps, starting within 100 ms + jitter of its first byte.
+// hears the model's whole reply at the same pitch as one unbroken RTP stream, after its first byte (how fast and
+// how evenly paced is the bench's to measure: npm run bench, latency and scale).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startWorld, type World } from './world.ts';
@@ -13,7 +14,7 @@ before(async () => {
 after(() => world.close());
 
 test('Alice speaks after /join and hears the model reply in the channel', async () => {
-  const { sim, fake, config } = world;
+  const { sim, fake } = world;
   const alice = sim.user('alice');
   await alice.joinVoice('General');
   const joined = await (await alice.slash('join')).reply({ matching: (m) => /Joined/.test(m.content ?? '') });
@@ -35,5 +36,5 @@ test('Alice speaks after /join and hears the model reply in the channel', async 
   assertModelGotAlice(request, speech);
 
   // What the channel heard.
-  assertChannelHeardReply(reply, firstAudioAt!, config.voice.jitterBufferMs);
+  assertChannelHeardReply(reply, firstAudioAt!);
 });

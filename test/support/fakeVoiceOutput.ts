@@ -3,6 +3,7 @@ import { EventEmitter, once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { PlaybackHandle, VoiceOutput } from '../../src/session/VoiceSession.ts';
 import { int16FromBytes } from '../../src/audio/pcm.ts';
+import { withTimeout } from '../sim/waiters.ts';
 
 const BYTES_PER_MS = (48_000 * 2 * 2) / 1000;
 
@@ -41,9 +42,12 @@ export class FakePlayback implements PlaybackHandle {
     return int16FromBytes(Buffer.concat(this.chunks));
   }
 
-  /** Resolves once at least `ms` of audio has been consumed. */
-  async reached(ms: number): Promise<void> {
-    while (this.playedMs() < ms) await once(this.progress, 'bytes');
+  /** Resolves once at least `ms` of audio has been consumed (failing after `timeoutMs` of waiting). */
+  async reached(ms: number, timeoutMs = 20_000): Promise<void> {
+    const reached = (async () => {
+      while (this.playedMs() < ms) await once(this.progress, 'bytes');
+    })();
+    await withTimeout(reached, timeoutMs, `${ms} ms of the reply to play (${this.playedMs().toFixed(0)} ms so far)`);
   }
 }
 
@@ -58,8 +62,8 @@ export class FakeVoiceOutput implements VoiceOutput {
     return playback;
   }
 
-  async nextPlay(): Promise<FakePlayback> {
-    const [playback] = await once(this.events, 'play');
+  async nextPlay(timeoutMs = 20_000): Promise<FakePlayback> {
+    const [playback] = await withTimeout(once(this.events, 'play'), timeoutMs, 'the session to start playing a reply');
     return playback as FakePlayback;
   }
 }
