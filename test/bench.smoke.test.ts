@@ -98,7 +98,7 @@ test('npm run bench -- --smoke writes every figure with a sane value', { timeout
     timeout: 290_000,
   });
   assert.equal(run.status, 0, `bench --smoke failed:\n${run.stdout}\n${run.stderr}`);
-  assert.match(run.stdout, /figure +\| value +\| goal +\| met\?/);
+  assert.match(run.stdout, /figure +\| value +\| workers off +\| goal +\| met\?/);
 
   const results = JSON.parse(readFileSync(out, 'utf8')) as {
     mode: string;
