@@ -19,7 +19,8 @@ import { MODELS } from '../src/omni/catalogue.ts';
 import { OmniClient } from '../src/omni/client.ts';
 import { createSpeechDetector } from '../src/receive/detector.ts';
 import { SpeakerListener } from '../src/receive/SpeakerListener.ts';
-import { VoiceSession, type PlaybackHandle, type TurnOutcome, type VoiceOutput } from '../src/session/VoiceSession.ts';
+import { VoiceSession, type TurnOutcome } from '../src/session/VoiceSession.ts';
+import { BufferedPlayback, type PcmPlayback, type PlaybackHandle, type ReplyOptions, type VoiceOutput } from '../src/playback/VoiceOutput.ts';
 import type { BotConfig } from '../src/bot.ts';
 import { atMost, figure, type Section } from './lib/figures.ts';
 import { slope } from './lib/stats.ts';
@@ -37,7 +38,11 @@ const WARM_UP_FRACTION = 0.5;
 
 /** GuildVoice.play without Discord: the same Opus encoder stream, read at once; played time counts packets. */
 class EncodingOutput implements VoiceOutput {
-  play(audio: Readable): PlaybackHandle {
+  startReply(options: ReplyOptions): PlaybackHandle {
+    return new BufferedPlayback(this, options);
+  }
+
+  play(audio: Readable): PcmPlayback {
     let packets = 0;
     const encoded = pipeline(audio, new OpusEncoderStream(), () => {});
     encoded.on('data', () => packets++);

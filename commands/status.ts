@@ -24,6 +24,11 @@ export const status: SlashCommand = {
         value: conversation?.voice.channelId ? `<#${conversation.voice.channelId}> (${conversation.session.state.status})` : 'not in a voice channel',
         inline: true,
       },
+      {
+        name: 'Voice thread',
+        value: conversation ? (conversation.voice.workerId === undefined ? 'main thread' : `voice worker ${conversation.voice.workerId}`) : '-',
+        inline: true,
+      },
       { name: 'Listening to', value: listen, inline: true },
       {
         name: 'Your voice',

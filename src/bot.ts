@@ -6,6 +6,8 @@ import type { BotServices, SlashCommand } from './discord/command.ts';
 import { createDiscordClient } from './discord/createClient.ts';
 import { registerCommands } from './discord/registerCommands.ts';
 import { VoiceManager } from './discord/voice/VoiceManager.ts';
+import { InProcessVoiceHost, type VoiceHost } from './discord/voice/VoiceHost.ts';
+import { VoiceWorkerPool } from './voiceWorker/VoiceWorkerPool.ts';
 import { onMessage } from './discord/chat/onMessage.ts';
 import { DISCORD_CDN_HOSTS } from './media/download.ts';
 import { BotError } from './errors.ts';
@@ -19,6 +21,10 @@ export type BotConfig = Config & { readonly discord: DiscordSettings; readonly o
 
 export interface Bot {
   readonly client: Client;
+  /** The guilds' voice conversations, once started. */
+  readonly voice: VoiceManager | undefined;
+  /** Where voice connections live: the main thread, or the voice worker pool (VOICE_WORKERS). */
+  readonly voiceHost: VoiceHost;
   /** Opens the store, logs in, and resolves once the bot is ready and its commands are registered. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -39,6 +45,19 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
   const byName = new Map<string, SlashCommand>(allCommands.map((command) => [command.name, command]));
   let services: BotServices | undefined;
   let store: Store | undefined;
+  const voiceHost: VoiceHost =
+    config.voice.workers === 0
+      ? new InProcessVoiceHost({ createDetector: () => createDetector(config), decryptionFailureTolerance: config.voice.decryptionFailureTolerance })
+      : new VoiceWorkerPool({
+          size: config.voice.workers,
+          log,
+          settings: {
+            logLevel: config.logLevel,
+            silenceMs: config.voice.silenceMs,
+            maxUtteranceMs: config.voice.maxUtteranceMs,
+            decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
+          },
+        });
 
   client.on(Events.InteractionCreate, async (interaction) => {
     if (!interaction.isChatInputCommand() || !services) return;
@@ -64,6 +83,10 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
 
   return {
     client,
+    voiceHost,
+    get voice() {
+      return services?.voice;
+    },
     async start() {
       store = Store.open(config.dataDir);
       const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
@@ -80,13 +103,15 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (confi
       }
       const readyClient = await ready;
       const costs = new CostControl(store, config.voice);
-      const voice = new VoiceManager({ client: readyClient, config, omni, store, costs, log, createDetector: () => createDetector(config) });
+      const voice = new VoiceManager({ client: readyClient, config, omni, store, costs, log, host: voiceHost });
       services = { config, model: config.omni.model, log, store, omni, costs, voice, attachmentHosts };
       const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: allCommands.length, scope }, 'bot ready');
     },
     async stop() {
-      services?.voice.leaveAll();
+      // Every channel left (op 4 sent on the gateway) before the workers and the gateway go.
+      await services?.voice.leaveAll();
+      await voiceHost.close();
       await client.destroy();
       store?.close();
     },

@@ -10,6 +10,8 @@ import { ConfigError, BotError } from '../errors.ts';
 import { opusBackend } from '../audio/opus.ts';
 import { inviteUrl } from '../discord/invite.ts';
 import { OmniClient } from '../omni/client.ts';
+import { createLogger } from '../log.ts';
+import { VoiceWorkerPool } from '../voiceWorker/VoiceWorkerPool.ts';
 
 type Status = 'ok' | 'warn' | 'fail';
 const MARK: Record<Status, string> = { ok: '[ok]  ', warn: '[warn]', fail: '[FAIL]' };
@@ -61,6 +63,31 @@ async function checkModel(config: Config): Promise<void> {
   }
 }
 
+/** Starts one voice worker the way the bot does and checks that Opus and DAVE load inside it. */
+async function checkVoiceWorkers(config: Config): Promise<void> {
+  const { workers } = config.voice;
+  if (workers === 0) return report('ok', 'Voice workers', 'off (VOICE_WORKERS=0): voice runs on the main thread');
+  const { silenceMs, maxUtteranceMs, decryptionFailureTolerance } = config.voice;
+  const pool = new VoiceWorkerPool({
+    size: 1,
+    log: createLogger('silent'),
+    settings: { logLevel: 'silent', silenceMs, maxUtteranceMs, decryptionFailureTolerance },
+  });
+  try {
+    const [loaded] = await pool.start();
+    const ok = loaded!.dave;
+    report(
+      ok ? 'ok' : 'fail',
+      'Voice workers',
+      `${workers} (VOICE_WORKERS); a worker started with Opus ${loaded!.opus}${ok ? ' and DAVE' : ' but without DAVE (@snazzah/davey)'}`,
+    );
+  } catch (error) {
+    report('fail', 'Voice workers', `a voice worker did not start: ${(error as Error).message}`);
+  } finally {
+    await pool.close();
+  }
+}
+
 async function checkDiscord(config: Config): Promise<void> {
   const discord = config.discord;
   if (!discord) return report('fail', 'Discord token', 'DISCORD_TOKEN is not set');
@@ -109,6 +136,7 @@ async function main(): Promise<void> {
   report('ok', 'Secrets', `DISCORD_TOKEN ${secret(process.env.DISCORD_TOKEN)}, DASHSCOPE_API_KEY ${secret(process.env.DASHSCOPE_API_KEY)}`);
   if (config) report('ok', 'Data directory', config.dataDir);
   checkLibraries();
+  if (config) await checkVoiceWorkers(config);
   if (config) {
     await checkModel(config);
     await checkDiscord(config);

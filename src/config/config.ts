@@ -2,6 +2,7 @@
  * The bot's settings, read once from the environment (and `.env`), validated, and frozen into a typed
  * object. Every problem is reported at once, each with where to get the value; secrets are never echoed.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_MODEL_ID, MODELS, findModel, findVoice, type OmniModel } from '../omni/catalogue.ts';
@@ -50,6 +51,8 @@ export interface VoiceSettings {
   readonly dailyTokenCap: number;
   /** Default per-user pause between requests (ms); servers may override. */
   readonly userCooldownMs: number;
+  /** Voice worker threads holding the guilds' voice connections (0: all voice on the main thread). */
+  readonly workers: number;
 }
 
 export interface Config {
@@ -124,6 +127,7 @@ const envSchema = z.object({
   DECRYPTION_FAILURE_TOLERANCE: integer('DECRYPTION_FAILURE_TOLERANCE', 36, 1, 10_000, 'packets'),
   DAILY_TOKEN_CAP: integer('DAILY_TOKEN_CAP', 200_000, 0, 1_000_000_000, 'tokens'),
   USER_COOLDOWN_SECONDS: integer('USER_COOLDOWN_SECONDS', 0, 0, 3600, 'seconds'),
+  VOICE_WORKERS: integer('VOICE_WORKERS', availableParallelism(), 0, 64, 'worker threads'),
 });
 
 /** Reads and validates settings; throws one ConfigError listing every problem. */
@@ -174,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
       decryptionFailureTolerance: vars.DECRYPTION_FAILURE_TOLERANCE,
       dailyTokenCap: vars.DAILY_TOKEN_CAP,
       userCooldownMs: vars.USER_COOLDOWN_SECONDS * 1000,
+      workers: vars.VOICE_WORKERS,
     }),
     logLevel: vars.LOG_LEVEL ?? 'info',
     dataDir: vars.DATA_DIR ?? './data',

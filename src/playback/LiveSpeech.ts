@@ -1,41 +1,34 @@
 /**
- * Model audio played as it streams in: 24 kHz chunks go through ReplyAudio's jitter buffer and start playing
- * on the output once enough has arrived. Used for replies spoken outside a voice conversation's own turns
- * (voice previews, answers to files posted in chat).
+ * Model audio played as it streams in, outside a voice conversation's own turns (voice previews, answers to
+ * files posted in chat): the reply starts on the output at the first chunk and plays once its jitter buffer
+ * has filled.
  */
-import type { PlaybackHandle, VoiceOutput } from '../session/VoiceSession.ts';
-import { ReplyAudio } from './ReplyAudio.ts';
+import type { PlaybackHandle, VoiceOutput } from './VoiceOutput.ts';
 
 export class LiveSpeech {
   readonly #output: VoiceOutput;
-  readonly #reply: ReplyAudio;
-  #playback: PlaybackHandle | undefined;
+  readonly #jitterMs: number;
+  #reply: PlaybackHandle | undefined;
 
   constructor(output: VoiceOutput, jitterMs: number) {
     this.#output = output;
-    this.#reply = new ReplyAudio({ jitterMs });
+    this.#jitterMs = jitterMs;
   }
 
   /** Adds model audio (24 kHz mono); playback starts once the jitter buffer is full. */
   push(pcm: Int16Array): void {
+    this.#reply ??= this.#output.startReply({ jitterMs: this.#jitterMs });
     this.#reply.push(pcm);
-    if (!this.#playback && this.#reply.started) this.#playback = this.#output.play(this.#reply.readable);
   }
 
   /** No more audio is coming: plays what is left and resolves when everything has been heard. */
   async end(): Promise<void> {
-    this.#reply.end();
-    this.#playback ??= this.#reply.totalMs > 0 ? this.#output.play(this.#reply.readable) : undefined;
-    try {
-      await this.#playback?.finished;
-    } finally {
-      this.#reply.readable.destroy();
-    }
+    this.#reply?.end();
+    await this.#reply?.finished;
   }
 
   /** Stops at once (an error, or the answer was abandoned). */
   stop(): void {
-    this.#playback?.stop();
-    this.#reply.readable.destroy();
+    this.#reply?.stop();
   }
 }

@@ -1,7 +1,8 @@
 /** Plays one model reply straight to a voice output (used for voice previews); resolves when it has played. */
 import type { OmniUsage } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
-import type { ReplyStreamer, VoiceOutput } from '../session/VoiceSession.ts';
+import type { ReplyStreamer } from '../session/VoiceSession.ts';
+import type { VoiceOutput } from './VoiceOutput.ts';
 import { LiveSpeech } from './LiveSpeech.ts';
 
 export async function speakOnce(options: {

@@ -5,7 +5,6 @@
  * utterances that end while a reply is being prepared wait in a fair queue, one per speaker.
  */
 import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import { concatSamples } from '../audio/pcm.ts';
 import { encodeWav } from '../audio/wav.ts';
 import { MODEL_INPUT_SAMPLE_RATE } from '../audio/pipelines.ts';
@@ -15,7 +14,7 @@ import type { OmniModel } from '../omni/catalogue.ts';
 import type { OmniEvent, OmniUsage } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
 import { textTokens } from '../omni/tokens.ts';
-import { ReplyAudio } from '../playback/ReplyAudio.ts';
+import type { PlaybackHandle, VoiceOutput } from '../playback/VoiceOutput.ts';
 import { History, INTERRUPTED_MARK, estimatedSpeechMs, heardPart, type SpokenTurn } from './History.ts';
 import { silentVerdict, speakerLine, voiceSystemPrompt, type ListenMode } from './prompt.ts';
 
@@ -26,18 +25,6 @@ export interface Utterance {
   readonly samples: Int16Array;
   /** Clock time (ms) when the end of speech was detected. */
   readonly endedAtMs: number;
-}
-
-/** A reply being played; `playedMs` keeps its value after `stop()`. */
-export interface PlaybackHandle {
-  playedMs(): number;
-  stop(): void;
-  readonly finished: Promise<void>;
-}
-
-/** Where replies are played (the guild's voice connection, or a fake in tests). */
-export interface VoiceOutput {
-  play(audio: Readable): PlaybackHandle;
 }
 
 /** Per-guild settings and cost control, as the session needs them. */
@@ -184,6 +171,11 @@ export class VoiceSession extends EventEmitter<{
     this.#start(utterance);
   }
 
+  /** The channel stopped hearing the bot (its voice worker died): the turn in progress ends as if cut off. */
+  interrupt(): void {
+    if (this.#state.status === 'thinking' || this.#state.status === 'speaking') this.state = { status: 'listening' };
+  }
+
   /** Forget the conversation (and anything queued); a reply in progress is stopped. */
   reset(): void {
     this.#pending.clear();
@@ -252,22 +244,24 @@ export class VoiceSession extends EventEmitter<{
       text: speakerLine(utterance.speakerName),
       speech: { kind: 'audio', wav: encodeWav(utterance.samples, MODEL_INPUT_SAMPLE_RATE, 1), seconds },
     };
-    const reply = new ReplyAudio({ jitterMs: this.#options.jitterMs });
     const owns = (): boolean => 'turn' in this.#state && this.#state.turn === turn;
     let text = '';
     let verdict = this.#options.policy.listenMode().mode === 'addressed' ? silentVerdict('', false) : 'speak';
     const held: Int16Array[] = [];
-    let playback: PlaybackHandle | undefined;
+    let reply: PlaybackHandle | undefined;
+    let speaking = false;
     let firstAudioAt: number | undefined;
     let playbackAt: number | undefined;
     let failure: BotError | undefined;
 
     const feed = (pcm: Int16Array): void => {
+      reply ??= this.#options.output.startReply({ jitterMs: this.#options.jitterMs });
       reply.push(pcm);
-      if (!playback && reply.started && owns()) {
-        playback = this.#options.output.play(reply.readable);
+      if (speaking) return;
+      if (reply.started && owns()) {
+        speaking = true;
         playbackAt = this.#now();
-        this.state = { status: 'speaking', turn, playback };
+        this.state = { status: 'speaking', turn, playback: reply };
       }
     };
 
@@ -295,25 +289,25 @@ export class VoiceSession extends EventEmitter<{
         verdict = silentVerdict(text, true);
         if (verdict === 'speak') held.splice(0).forEach(feed);
       }
-      if (verdict === 'speak' && owns()) {
+      if (verdict === 'speak' && owns() && reply) {
         reply.end();
-        if (!playback && reply.totalMs > 0) feed(new Int16Array(0));
-        if (playback) await playback.finished;
+        if (!speaking && reply.receivedMs > 0) feed(new Int16Array(0));
       }
     } catch (error) {
       failure = error instanceof BotError ? error : new BotError(String(error), { cause: error });
       this.#options.log.warn({ err: error, guildSpeaker: utterance.speakerId }, 'voice turn failed');
       if (owns()) this.#notice(failure.userMessage);
-    } finally {
-      reply.readable.destroy();
     }
+    // Anything but a reply played to its end is cut here; with a worker the final figure comes back later.
+    if (failure || verdict !== 'speak' || !owns()) reply?.stop();
+    const receivedMs = reply?.receivedMs ?? 0;
+    const playedMs = speaking && reply ? Math.min(await reply.finished, receivedMs) : 0;
 
     const silent = verdict === 'silent';
-    const playedMs = playback ? Math.min(playback.playedMs(), reply.totalMs) : 0;
     // Cut short by a barge-in or reset (not by finishing): only the part played was heard.
     const interrupted = !silent && turn.controller.signal.aborted;
     // Text runs ahead of audio, so the reply's full length is at least what its text takes to say.
-    const heard = interrupted ? heardPart(text, playedMs, Math.max(reply.totalMs, estimatedSpeechMs(text))) : text;
+    const heard = interrupted ? heardPart(text, playedMs, Math.max(receivedMs, estimatedSpeechMs(text))) : text;
     if (turn.record && !silent) {
       this.history.add(spoken);
       if (heard || interrupted) this.history.add({ role: 'assistant', text: interrupted ? `${heard}${INTERRUPTED_MARK}` : heard });

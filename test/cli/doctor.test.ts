@@ -41,6 +41,7 @@ test('everything in order: every check ok, the invite link carries the scopes an
   assert.match(stdout, /\[ok\] {3}Node 22\./);
   assert.match(stdout, /\[ok\] {3}Opus: opusscript/);
   assert.match(stdout, /\[ok\] {3}DAVE end-to-end encryption: @snazzah\/davey/);
+  assert.match(stdout, /\[ok\] {3}Voice workers: \d+ \(VOICE_WORKERS\); a worker started with Opus opusscript and DAVE/);
   assert.match(stdout, /\[ok\] {3}Qwen-Omni answers: qwen3-omni-flash at http:\/\/127\.0\.0\.1/);
   assert.match(
     stdout,

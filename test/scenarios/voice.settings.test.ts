@@ -60,6 +60,7 @@ test('/status shows the channel, whom it listens to, your voice and the latency 
   assert.match(text, /only <@\d+>/);
   assert.match(text, /Cherry \(bot default\)/);
   assert.match(text, /\d+ ms/);
+  assert.match(text, /voice worker \d+/, 'names the worker holding the guild');
 });
 
 test('the bot leaves by itself when no human is left in the channel', async () => {

@@ -32,8 +32,23 @@ export interface WorldOptions {
   readonly sim?: SimulatorOptions;
   /** Extra environment settings for the bot (e.g. SILENCE_MS). */
   readonly env?: Readonly<Record<string, string>>;
-  /** The bot's speech detector per speaker (default the product's); benchmarks wrap it to time detections. */
+  /**
+   * The bot's speech detector per speaker (default the product's); benchmarks wrap it to time detections.
+   * Only the main thread's voice path uses it, so giving one sets VOICE_WORKERS=0 unless `voiceWorkers` says otherwise.
+   */
   readonly createDetector?: (config: BotConfig) => SpeechDetector;
+  /** VOICE_WORKERS for the bot: 0 = voice on the main thread (default DEFAULT_VOICE_WORKERS). */
+  readonly voiceWorkers?: number;
+}
+
+/** Several workers, whatever the machine: the scenarios' default mode. */
+export const DEFAULT_VOICE_WORKERS = 2;
+/** The modes the main voice scenarios run in: workers off, one, several. */
+export const VOICE_WORKER_MODES = [0, 1, 2] as const;
+
+/** A test name's suffix for a worker mode. */
+export function workersLabel(workers: number): string {
+  return workers === 0 ? 'voice on the main thread' : `${workers} voice worker${workers === 1 ? '' : 's'}`;
 }
 
 /** The environment the bot would get from `.env` in this world. */
@@ -55,7 +70,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const sim = await startSimulator(options.sim);
   const fake = await startFakeOmni({ realtime: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'omni-bot-data-'));
-  const env = botEnvironment(sim, fake, dataDir, options.env);
+  const voiceWorkers = options.voiceWorkers ?? (options.createDetector ? 0 : DEFAULT_VOICE_WORKERS);
+  const env = botEnvironment(sim, fake, dataDir, { VOICE_WORKERS: String(voiceWorkers), ...options.env });
   const loaded = loadConfig(env, { discord: true, omni: true });
   const config: BotConfig = { ...loaded, discord: loaded.discord!, omni: loaded.omni! };
   const log = createLogger(config.logLevel);

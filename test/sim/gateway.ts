@@ -115,6 +115,17 @@ export class GatewayServer {
     await closed;
   }
 
+  /** Tells the bot its session is gone (op 9, not resumable), as Discord does; the bot must identify again. */
+  async invalidateSession(): Promise<GatewaySession> {
+    const session = this.current;
+    const ws = session?.ws;
+    if (!session || !ws) throw new Error('The bot has no gateway session to invalidate');
+    // A later Resume of this session is refused, as Discord would.
+    this.sessions.splice(this.sessions.indexOf(session), 1);
+    await this.send(ws, { op: OP.invalidSession, d: false, s: null, t: null });
+    return session;
+  }
+
   async close(): Promise<void> {
     for (const client of this.server.clients) client.terminate();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

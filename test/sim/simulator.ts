@@ -248,6 +248,22 @@ export class Simulator {
     await this.gateway.disconnect(code);
   }
 
+  /**
+   * Ends the bot's gateway session (op 9, not resumable). As on Discord, the voice states of that session go
+   * with it: the bot is out of every voice channel (its voice sockets closed with 4006, session no longer valid)
+   * until it joins again on its new session.
+   */
+  async invalidateGatewaySession(): Promise<void> {
+    const botId = this.world.bot.id;
+    const session = await this.gateway.invalidateSession();
+    for (const guild of this.world.guilds) {
+      const state = guild.voiceStates.get(botId);
+      if (state?.sessionId !== session.id) continue;
+      guild.voiceStates.delete(botId);
+      this.voice.end(guild.id, 4006);
+    }
+  }
+
   /** Moves the simulator's clock forward (expires interaction windows without sleeping). */
   advanceClock(ms: number): void {
     this.clock.advance(ms);

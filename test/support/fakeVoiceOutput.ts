@@ -1,13 +1,16 @@
-/** An in-process stand-in for the guild's audio player: it consumes reply audio as fast as it comes. */
+/**
+ * An in-process stand-in for the guild's audio player: replies go through the real BufferedPlayback
+ * (resampling, jitter buffer) and the 48 kHz stream is consumed as fast as it comes.
+ */
 import { EventEmitter, once } from 'node:events';
 import type { Readable } from 'node:stream';
-import type { PlaybackHandle, VoiceOutput } from '../../src/session/VoiceSession.ts';
+import { BufferedPlayback, type PcmPlayback, type PcmSink, type PlaybackHandle, type ReplyOptions, type VoiceOutput } from '../../src/playback/VoiceOutput.ts';
 import { int16FromBytes } from '../../src/audio/pcm.ts';
 import { withTimeout } from '../sim/waiters.ts';
 
 const BYTES_PER_MS = (48_000 * 2 * 2) / 1000;
 
-export class FakePlayback implements PlaybackHandle {
+export class FakePlayback implements PcmPlayback {
   readonly chunks: Buffer[] = [];
   readonly finished: Promise<void>;
   readonly progress = new EventEmitter<{ bytes: [number] }>();
@@ -51,9 +54,13 @@ export class FakePlayback implements PlaybackHandle {
   }
 }
 
-export class FakeVoiceOutput implements VoiceOutput {
+export class FakeVoiceOutput implements VoiceOutput, PcmSink {
   readonly plays: FakePlayback[] = [];
   readonly events = new EventEmitter<{ play: [FakePlayback] }>();
+
+  startReply(options: ReplyOptions): PlaybackHandle {
+    return new BufferedPlayback(this, options);
+  }
 
   play(audio: Readable): FakePlayback {
     const playback = new FakePlayback(audio);

@@ -2,6 +2,8 @@
  * The bot's presence in one guild's voice channel: the @discordjs/voice connection (joined with DAVE,
  * reconnecting the documented way), one audio player for replies, and one ear per speaking member.
  * Everything Discord-specific about voice stays here; the session sees only VoiceOutput and utterances.
+ * It knows no discord.js objects (only ids and a gateway adapter), so the same class runs on the main
+ * thread (VOICE_WORKERS=0) and inside a voice worker (src/voiceWorker).
  */
 import {
   AudioPlayerStatus,
@@ -16,28 +18,42 @@ import {
   type AudioPlayer,
   type AudioPlayerState,
   type AudioReceiveStream,
+  type DiscordGatewayAdapterCreator,
   type VoiceConnection,
 } from '@discordjs/voice';
 import { Readable, pipeline } from 'node:stream';
-import type { VoiceBasedChannel } from 'discord.js';
 import { OpusEncoderStream } from '../../audio/opus.ts';
 import { BotError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { SpeakerListener, type SpeechDetector } from '../../receive/SpeakerListener.ts';
-import type { PlaybackHandle, Utterance, VoiceOutput } from '../../session/VoiceSession.ts';
+import { BufferedPlayback, type PcmPlayback, type PcmSink, type PlaybackHandle, type ReplyOptions, type VoiceOutput } from '../../playback/VoiceOutput.ts';
 import { playReply } from './replyResource.ts';
 import { RtpTap } from './RtpTap.ts';
 
+/** One person's finished utterance, before the main thread puts a name to it. */
+export interface HeardSpeech {
+  readonly speakerId: string;
+  /** 16 kHz mono. */
+  readonly samples: Int16Array;
+  /** Clock time (the `now` option's clock, ms) when the end of speech was detected. */
+  readonly endedAtMs: number;
+}
+
 export interface GuildVoiceListener {
   onSpeechStart(userId: string): void;
-  onUtterance(utterance: Utterance): void;
+  onUtterance(speech: HeardSpeech): void;
   /** The bot is out of the channel for good (kicked, channel deleted, reconnect failed, or left). */
   onGone(reason: string): void;
 }
 
 export interface GuildVoiceOptions {
-  readonly channel: VoiceBasedChannel;
+  readonly guildId: string;
+  readonly channelId: string;
+  /** The gateway side of the connection: discord.js's `guild.voiceAdapterCreator`, or a worker's bridge to it. */
+  readonly adapterCreator: DiscordGatewayAdapterCreator;
   readonly botUserId: string;
+  /** Whether a user's audio is ignored (other bots). */
+  readonly ignores: (userId: string) => boolean;
   readonly log: Logger;
   readonly listener: GuildVoiceListener;
   readonly createDetector: () => SpeechDetector;
@@ -76,7 +92,7 @@ interface Ear {
   turnTimerDueAt: number;
 }
 
-export class GuildVoice implements VoiceOutput {
+export class GuildVoice implements VoiceOutput, PcmSink {
   readonly connection: VoiceConnection;
   readonly player: AudioPlayer;
   readonly #options: GuildVoiceOptions;
@@ -107,11 +123,10 @@ export class GuildVoice implements VoiceOutput {
   /** Joins `channel` and resolves once audio can flow; throws BotError with a readable reason otherwise. */
   static async join(options: GuildVoiceOptions): Promise<GuildVoice> {
     warmUpPlayback();
-    const { channel } = options;
     const connection = joinVoiceChannel({
-      channelId: channel.id,
-      guildId: channel.guild.id,
-      adapterCreator: channel.guild.voiceAdapterCreator,
+      channelId: options.channelId,
+      guildId: options.guildId,
+      adapterCreator: options.adapterCreator,
       selfDeaf: false,
       selfMute: false,
       daveEncryption: true,
@@ -122,9 +137,9 @@ export class GuildVoice implements VoiceOutput {
       await entersState(connection, VoiceConnectionStatus.Ready, READY_TIMEOUT_MS);
     } catch (error) {
       voice.leave();
-      throw new BotError(`Voice connection to ${channel.id} did not become ready`, {
+      throw new BotError(`Voice connection to ${options.channelId} did not become ready`, {
         cause: error,
-        userMessage: `I couldn't connect to ${channel.name}. Check that I have the Connect and Speak permissions there.`,
+        userMessage: `I couldn't connect to <#${options.channelId}>. Check that I have the Connect and Speak permissions there.`,
       });
     }
     return voice;
@@ -135,7 +150,12 @@ export class GuildVoice implements VoiceOutput {
     return this.connection.joinConfig.channelId;
   }
 
-  play(audio: Readable): PlaybackHandle {
+  startReply(options: ReplyOptions): PlaybackHandle {
+    return new BufferedPlayback(this, options);
+  }
+
+  /** Plays 48 kHz stereo PCM through our Opus encoder on the guild's player (the PcmSink of BufferedPlayback). */
+  play(audio: Readable): PcmPlayback {
     // Our own encoder (see audio/opus.ts), so @discordjs/voice plays Opus packets as they are.
     const packets = pipeline(audio, new OpusEncoderStream(), (error) => {
       if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') this.#options.log.warn({ err: error }, 'reply encoding failed');
@@ -178,16 +198,13 @@ export class GuildVoice implements VoiceOutput {
   }
 
   #listenTo(userId: string): void {
-    if (userId === this.#options.botUserId || this.#gone) return;
-    const member = this.#options.channel.guild.members.cache.get(userId);
-    if (member?.user.bot) return;
+    if (userId === this.#options.botUserId || this.#gone || this.#options.ignores(userId)) return;
     let ear = this.#ears.get(userId);
     if (!ear) {
-      const speakerName = member?.displayName ?? 'Someone';
       const listener = new SpeakerListener({
         detector: this.#options.createDetector(),
         onSpeechStart: () => this.#options.listener.onSpeechStart(userId),
-        onUtterance: (samples) => this.#options.listener.onUtterance({ speakerId: userId, speakerName, samples, endedAtMs: this.#now() }),
+        onUtterance: (samples) => this.#options.listener.onUtterance({ speakerId: userId, samples, endedAtMs: this.#now() }),
       });
       ear = { listener, stream: undefined, turnTimer: undefined, turnTimerDueAt: Infinity };
       this.#ears.set(userId, ear);
@@ -244,7 +261,7 @@ export class GuildVoice implements VoiceOutput {
     this.#receiveFailures.push(now);
     if (this.#receiveFailures.length < RECEIVE_FAILURES_BEFORE_REJOIN) return;
     this.#receiveFailures = [];
-    this.#options.log.warn({ guild: this.#options.channel.guild.id }, 'repeated decrypt failures: rejoining voice');
+    this.#options.log.warn({ guild: this.#options.guildId }, 'repeated decrypt failures: rejoining voice');
     this.connection.rejoin();
   }
 

@@ -1,6 +1,7 @@
 /**
- * Every guild's voice conversation: joins and leaves, wires each GuildVoice to its VoiceSession, follows
- * members coming and going, and leaves by itself when no human has been in the channel for a while.
+ * Every guild's voice conversation: joins and leaves, wires each guild's voice link (a GuildVoice here, or its
+ * proxy in a voice worker) to its VoiceSession, follows members coming and going, rejoins when a voice worker
+ * dies, and leaves by itself when no human has been in the channel for a while.
  */
 import { ChannelType, Events, type Client, type Guild, type VoiceBasedChannel, type VoiceState } from 'discord.js';
 import type { Config, OmniSettings } from '../../config/config.ts';
@@ -12,19 +13,55 @@ import { findVoice } from '../../omni/catalogue.ts';
 import type { ReplyStreamer } from '../../session/VoiceSession.ts';
 import { VoiceSession, type SessionState } from '../../session/VoiceSession.ts';
 import type { CostControl } from '../../session/CostControl.ts';
-import type { SpeechDetector } from '../../receive/SpeakerListener.ts';
 import type { Store } from '../../store/Store.ts';
-import { GuildVoice } from './GuildVoice.ts';
+import type { PlaybackHandle, VoiceOutput } from '../../playback/VoiceOutput.ts';
+import type { HeardSpeech } from './GuildVoice.ts';
+import type { GuildVoiceLink, VoiceHost } from './VoiceHost.ts';
 
 /** How long a preview or a spoken chat answer waits for a reply in progress to finish (ms). */
 const BUSY_WAIT_MS = 3_000;
 const PREVIEW_PROMPT = 'In one short, friendly sentence, introduce your voice to the people in this channel.';
 
 export interface GuildConversation {
-  readonly voice: GuildVoice;
+  voice: GuildVoiceLink;
   readonly session: VoiceSession;
   idleTimer: NodeJS.Timeout | undefined;
+  /** Rejoins run one after another (a worker may die while the gateway is reconnecting). */
+  rejoining: Promise<void>;
 }
+
+/**
+ * Stands in for a guild's voice while it rejoins (its worker died, or the gateway lost its session): replies
+ * go nowhere and finish at once, and leaving ends the conversation.
+ */
+class OfflineVoice implements GuildVoiceLink {
+  readonly channelId: string | null;
+  readonly workerId = undefined;
+  readonly #onLeave: () => void;
+
+  constructor(channelId: string | null, onLeave: () => void) {
+    this.channelId = channelId;
+    this.#onLeave = onLeave;
+  }
+
+  startReply(): PlaybackHandle {
+    return { push() {}, end() {}, stop() {}, started: false, receivedMs: 0, finished: Promise.resolve(0) };
+  }
+
+  ignore(): void {}
+  forget(): void {}
+
+  async leave(): Promise<void> {
+    this.#onLeave();
+  }
+}
+
+/** How long shutdown waits for every guild to have left its channel (ms). */
+const LEAVE_ALL_TIMEOUT_MS = 3_000;
+const REJOINED_NOTICE = 'My voice connection restarted; if I missed what you just said, please say it again.';
+/** A rejoin after the gateway came back is mentioned in chat only when the bot was away this long (ms). */
+const GATEWAY_NOTICE_AFTER_MS = 3_000;
+const REJOIN_FAILED_NOTICE = 'I lost my voice connection and could not get back in: use /join to call me again.';
 
 export interface VoiceManagerOptions {
   readonly client: Client<true>;
@@ -33,17 +70,26 @@ export interface VoiceManagerOptions {
   readonly store: Store;
   readonly costs: CostControl;
   readonly log: Logger;
-  readonly createDetector: () => SpeechDetector;
+  /** Where voice connections live: the main thread or the voice worker pool. */
+  readonly host: VoiceHost;
 }
 
 export class VoiceManager {
   readonly #options: VoiceManagerOptions;
   readonly #conversations = new Map<string, GuildConversation>();
   readonly #joining = new Set<string>();
+  /** When a gateway shard started reconnecting (performance.now()); undefined while the gateway is up. */
+  #gatewayDownSince: number | undefined;
 
   constructor(options: VoiceManagerOptions) {
     this.#options = options;
     options.client.on(Events.VoiceStateUpdate, (before, after) => this.#onVoiceState(before, after));
+    options.client.on(Events.ShardReconnecting, () => {
+      this.#gatewayDownSince ??= performance.now();
+    });
+    options.client.on(Events.ShardResume, (shardId) => this.#onGatewayBack(shardId, false));
+    // After the first login, ShardReady means a new gateway session: voice states of the old one are gone.
+    options.client.on(Events.ShardReady, (shardId) => this.#onGatewayBack(shardId, true));
   }
 
   get(guildId: string): GuildConversation | undefined {
@@ -56,30 +102,20 @@ export class VoiceManager {
     const existing = this.#conversations.get(guildId);
     if (existing?.voice.channelId === channel.id) return 'already-there';
     if (this.#joining.has(guildId)) throw new BotError('join already in progress', { userMessage: 'I am already joining a voice channel here.' });
-    existing?.voice.leave();
     this.#joining.add(guildId);
     try {
+      await existing?.voice.leave();
       const { config, store, costs, omni, log } = this.#options;
       const model = config.omni.model;
       const guildLog = log.child({ guild: guildId });
-      let session: VoiceSession | undefined;
-      const voice = await GuildVoice.join({
-        channel,
-        botUserId: this.#options.client.user.id,
-        log: guildLog,
-        createDetector: this.#options.createDetector,
-        decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
-        listener: {
-          onSpeechStart: (userId) => session?.onSpeechStart(userId),
-          onUtterance: (utterance) => session?.onUtterance(utterance),
-          onGone: (reason) => this.#onGone(guildId, reason),
-        },
-      });
-      session = new VoiceSession({
+      let voice: GuildVoiceLink = await this.#connect(channel, guildLog);
+      // The session keeps this output across a rejoin (a new voice link after a worker died).
+      const output: VoiceOutput = { startReply: (options) => voice.startReply(options) };
+      const session = new VoiceSession({
         omni,
         model,
         botName: channel.guild.members.me?.displayName ?? this.#options.client.user.username,
-        output: voice,
+        output,
         log: guildLog,
         jitterMs: config.voice.jitterBufferMs,
         chat: { post: (text) => void this.#post(channel, text) },
@@ -95,12 +131,114 @@ export class VoiceManager {
           transcriptEnabled: () => store.settings.getGuildSettings(guildId).transcript.enabled,
         },
       });
-      this.#conversations.set(guildId, { voice, session, idleTimer: undefined });
+      const conversation: GuildConversation = {
+        get voice() {
+          return voice;
+        },
+        set voice(next) {
+          voice = next;
+        },
+        session,
+        idleTimer: undefined,
+        rejoining: Promise.resolve(),
+      };
+      this.#conversations.set(guildId, conversation);
       this.#checkOccupancy(channel.guild);
-      guildLog.info({ channel: channel.id }, 'joined voice');
+      guildLog.info({ channel: channel.id, worker: voice.workerId }, 'joined voice');
       return 'joined';
     } finally {
       this.#joining.delete(guildId);
+    }
+  }
+
+  /** The guild's voice link to `channel`, its events going to whichever conversation holds that link. */
+  async #connect(channel: VoiceBasedChannel, log: Logger): Promise<GuildVoiceLink> {
+    const { guild } = channel;
+    const ours = (): GuildConversation | undefined => {
+      const conversation = this.#conversations.get(guild.id);
+      return conversation?.voice === link ? conversation : undefined;
+    };
+    let link: GuildVoiceLink | undefined;
+    link = await this.#options.host.join({
+      guildId: guild.id,
+      channelId: channel.id,
+      botUserId: this.#options.client.user.id,
+      adapterCreator: guild.voiceAdapterCreator,
+      ignoredUsers: guild.members.cache.filter((member) => member.user.bot).map((member) => member.id),
+      log,
+      listener: {
+        onSpeechStart: (userId) => ours()?.session.onSpeechStart(userId),
+        onUtterance: (speech: HeardSpeech) => {
+          const speakerName = guild.members.cache.get(speech.speakerId)?.displayName ?? 'Someone';
+          ours()?.session.onUtterance({ ...speech, speakerName });
+        },
+        onGone: (reason) => {
+          const conversation = ours();
+          if (!conversation) return;
+          // Out of the channel while the gateway is down: rejoin when it is back, keeping the conversation.
+          if (this.#gatewayDownSince !== undefined) this.#goOffline(guild.id, conversation);
+          else this.#onGone(guild.id, reason);
+        },
+        onLost: (reason) => {
+          const conversation = ours();
+          if (conversation) this.#rejoin(guild, conversation, { reason, since: performance.now(), noticeAfterMs: 0 });
+        },
+      },
+    });
+    return link;
+  }
+
+  /** The conversation loses its voice link (and the turn in progress) until it rejoins. */
+  #goOffline(guildId: string, conversation: GuildConversation): GuildVoiceLink {
+    const previous = conversation.voice;
+    conversation.voice = new OfflineVoice(previous.channelId, () => this.#onGone(guildId, 'left the voice channel'));
+    conversation.session.interrupt();
+    return previous;
+  }
+
+  /** A gateway shard is back: rejoin its guilds that lost voice meanwhile, or all of them on a new session. */
+  #onGatewayBack(shardId: number, newSession: boolean): void {
+    const since = this.#gatewayDownSince ?? performance.now();
+    this.#gatewayDownSince = undefined;
+    for (const [guildId, conversation] of this.#conversations) {
+      const guild = this.#options.client.guilds.cache.get(guildId);
+      if (!guild || guild.shardId !== shardId) continue;
+      if (!newSession && !(conversation.voice instanceof OfflineVoice)) continue;
+      this.#rejoin(guild, conversation, { reason: newSession ? 'new gateway session' : 'gateway resumed', since, noticeAfterMs: GATEWAY_NOTICE_AFTER_MS });
+    }
+  }
+
+  /**
+   * Joins the guild's channel again, keeping the conversation (session, history, queue): after its voice
+   * worker died, or when the gateway came back. Says so in the channel's chat when the bot was away a while.
+   */
+  #rejoin(guild: Guild, conversation: GuildConversation, why: { reason: string; since: number; noticeAfterMs: number }): void {
+    conversation.rejoining = conversation.rejoining.then(() => this.#rejoinNow(guild, conversation, why));
+  }
+
+  async #rejoinNow(guild: Guild, conversation: GuildConversation, why: { reason: string; since: number; noticeAfterMs: number }): Promise<void> {
+    if (this.#conversations.get(guild.id) !== conversation) return;
+    const log = this.#options.log.child({ guild: guild.id });
+    log.warn({ reason: why.reason }, 'voice connection lost: rejoining');
+    const previous = this.#goOffline(guild.id, conversation);
+    const placeholder = conversation.voice;
+    // A live link leaves its channel first (its op 4 may belong to a dead session); an offline one has nothing to leave.
+    if (!(previous instanceof OfflineVoice)) await previous.leave();
+    const target = placeholder.channelId ? guild.channels.cache.get(placeholder.channelId) : undefined;
+    if (!target?.isVoiceBased()) return this.#onGone(guild.id, why.reason);
+    try {
+      const voice = await this.#connect(target, log);
+      if (this.#conversations.get(guild.id) !== conversation || conversation.voice !== placeholder) {
+        await voice.leave();
+        return;
+      }
+      conversation.voice = voice;
+      log.info({ channel: target.id, worker: voice.workerId, ms: Math.round(performance.now() - why.since) }, 'rejoined voice');
+      if (performance.now() - why.since >= why.noticeAfterMs) void this.#post(target, REJOINED_NOTICE);
+    } catch (error) {
+      log.warn({ err: error }, 'could not rejoin voice');
+      void this.#post(target, REJOIN_FAILED_NOTICE);
+      this.#onGone(guild.id, 'rejoin failed');
     }
   }
 
@@ -156,12 +294,19 @@ export class VoiceManager {
   leave(guildId: string): boolean {
     const conversation = this.#conversations.get(guildId);
     if (!conversation) return false;
-    conversation.voice.leave();
+    void conversation.voice.leave();
     return true;
   }
 
-  leaveAll(): void {
-    for (const guildId of [...this.#conversations.keys()]) this.leave(guildId);
+  /** Leaves every channel (op 4 leave sent for each); resolves once all are out, or after a few seconds. */
+  async leaveAll(): Promise<void> {
+    const left = [...this.#conversations.values()].map((conversation) => conversation.voice.leave());
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, LEAVE_ALL_TIMEOUT_MS);
+    });
+    await Promise.race([Promise.all(left), deadline]);
+    clearTimeout(timer);
   }
 
   #onGone(guildId: string, reason: string): void {
@@ -177,6 +322,7 @@ export class VoiceManager {
     const conversation = this.#conversations.get(after.guild.id);
     if (!conversation || after.id === this.#options.client.user.id) return;
     const botChannel = conversation.voice.channelId;
+    if (after.member?.user.bot) conversation.voice.ignore(after.id);
     if (before.channelId === botChannel && after.channelId !== botChannel) conversation.voice.forget(after.id);
     this.#checkOccupancy(after.guild);
   }

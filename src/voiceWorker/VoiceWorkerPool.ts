@@ -1,0 +1,153 @@
+/**
+ * The main thread's pool of voice workers: starts them, puts each joining guild on the least-loaded one,
+ * routes every worker message to its guild, and replaces a worker that dies (its guilds hear of it through
+ * `onLost` and join again; guilds on other workers notice nothing).
+ */
+import { getCACertificates } from 'node:tls';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log.ts';
+import type { GuildVoiceLink, VoiceHost, VoiceJoinRequest } from '../discord/voice/VoiceHost.ts';
+import type { FromWorker, ToWorker, WorkerSettings } from './protocol.ts';
+import { RemoteGuildVoice, type RemotePlayback, type WorkerChannel } from './RemoteGuildVoice.ts';
+
+const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
+/** A worker whose heap grows past this is ended (and replaced) instead of slowing the whole process. */
+const MAX_OLD_GENERATION_MB = 512;
+
+export type PoolSettings = Omit<WorkerSettings, 'workerId' | 'caCertificates'>;
+
+export interface StartedWorker {
+  readonly opus: string;
+  readonly dave: boolean;
+}
+
+class VoiceWorker implements WorkerChannel {
+  readonly workerId: number;
+  readonly thread: Worker;
+  readonly guilds = new Map<string, RemoteGuildVoice>();
+  readonly replies = new Map<number, RemotePlayback>();
+  readonly started: Promise<StartedWorker>;
+  readonly #nextReplyId: () => number;
+  dead = false;
+
+  constructor(workerId: number, settings: PoolSettings, nextReplyId: () => number) {
+    this.workerId = workerId;
+    this.#nextReplyId = nextReplyId;
+    this.thread = new Worker(WORKER_ENTRY, {
+      // The voice gateway is TLS: the worker trusts what this thread trusts now (system store, NODE_EXTRA_CA_CERTS, or more).
+      workerData: { ...settings, workerId, caCertificates: getCACertificates('default') } satisfies WorkerSettings,
+      resourceLimits: { maxOldGenerationSizeMb: MAX_OLD_GENERATION_MB },
+    });
+    this.started = new Promise((resolve, reject) => {
+      const onMessage = (message: FromWorker): void => {
+        if (message.type !== 'started') return;
+        this.thread.off('message', onMessage);
+        resolve({ opus: message.opus, dave: message.dave });
+      };
+      this.thread.on('message', onMessage);
+      this.thread.once('exit', (code) => reject(new Error(`voice worker ${workerId} exited with code ${code} before it started`)));
+    });
+    this.started.catch(() => {});
+  }
+
+  post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (!this.dead) this.thread.postMessage(message, transfer);
+  }
+
+  nextReplyId(): number {
+    return this.#nextReplyId();
+  }
+
+  trackReply(replyId: number, reply: RemotePlayback): void {
+    this.replies.set(replyId, reply);
+    void reply.finished.then(() => this.replies.delete(replyId));
+  }
+}
+
+export class VoiceWorkerPool implements VoiceHost {
+  readonly size: number;
+  readonly #settings: PoolSettings;
+  readonly #log: Logger;
+  /** One slot per worker; a dead worker's slot gets its replacement. */
+  readonly #slots: Array<VoiceWorker | undefined>;
+  #workerIds = 0;
+  #replyIds = 0;
+  #closing = false;
+
+  constructor(options: { size: number; settings: PoolSettings; log: Logger }) {
+    this.size = options.size;
+    this.#settings = options.settings;
+    this.#log = options.log;
+    this.#slots = Array.from({ length: options.size }, () => undefined);
+  }
+
+  /** Starts every worker and resolves with what each loaded (for doctor and start-up checks). */
+  async start(): Promise<StartedWorker[]> {
+    return Promise.all(this.#slots.map((_, slot) => this.#workerIn(slot).started));
+  }
+
+  async join(request: VoiceJoinRequest): Promise<GuildVoiceLink> {
+    const worker = this.#leastLoaded();
+    const voice = new RemoteGuildVoice(worker, request);
+    worker.guilds.set(request.guildId, voice);
+    return voice.joined;
+  }
+
+  /** The worker a guild's voice is on, if any. */
+  workerOf(guildId: string): { readonly workerId: number; readonly thread: Worker } | undefined {
+    return this.#slots.find((worker) => worker?.guilds.has(guildId));
+  }
+
+  /** Ends every worker (the guilds should have left first, so their op 4 leave went out). */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.all(this.#slots.map((worker) => worker?.thread.terminate()));
+  }
+
+  #leastLoaded(): VoiceWorker {
+    let best = 0;
+    for (let slot = 0; slot < this.#slots.length; slot++) {
+      const worker = this.#slots[slot];
+      if (!worker) return this.#workerIn(slot);
+      if (worker.guilds.size < this.#workerIn(best).guilds.size) best = slot;
+    }
+    return this.#workerIn(best);
+  }
+
+  #workerIn(slot: number): VoiceWorker {
+    const existing = this.#slots[slot];
+    if (existing) return existing;
+    const worker = new VoiceWorker(++this.#workerIds, this.#settings, () => ++this.#replyIds);
+    this.#slots[slot] = worker;
+    worker.thread.on('message', (message: FromWorker) => this.#route(worker, message));
+    worker.thread.on('error', (error) => this.#log.error({ err: error, worker: worker.workerId }, 'voice worker crashed'));
+    worker.thread.on('exit', (code) => this.#onExit(slot, worker, code));
+    return worker;
+  }
+
+  #route(worker: VoiceWorker, message: FromWorker): void {
+    if (worker.dead) return;
+    if (message.type === 'reply-finished') {
+      worker.replies.get(message.replyId)?.settle(message.playedMs);
+      return;
+    }
+    if (message.type === 'started') return;
+    const voice = worker.guilds.get(message.guildId);
+    if (!voice) return;
+    if (message.type === 'gone' || message.type === 'join-failed') worker.guilds.delete(message.guildId);
+    voice.receive(message);
+  }
+
+  /** A worker ended: unless the pool is closing, its guilds are lost (they rejoin) and a new worker takes the slot. */
+  #onExit(slot: number, worker: VoiceWorker, code: number): void {
+    worker.dead = true;
+    if (this.#slots[slot] === worker) this.#slots[slot] = undefined;
+    for (const reply of worker.replies.values()) reply.abandon();
+    if (this.#closing) return;
+    const guilds = [...worker.guilds.values()];
+    worker.guilds.clear();
+    this.#log.error({ worker: worker.workerId, code, guilds: guilds.length }, 'voice worker stopped: its guilds rejoin on a new worker');
+    this.#workerIn(slot);
+    for (const voice of guilds) voice.lost(`voice worker ${worker.workerId} stopped (exit code ${code})`);
+  }
+}
