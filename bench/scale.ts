@@ -76,6 +76,8 @@ interface Measured extends Omit<Continuity, 'gaps' | 'replySpans'> {
   readonly threads: number | null;
   readonly starvedGaps: number;
   readonly lateGaps: number;
+  /** Gaps over the limit: ms after the window started, length, kind, and whether another guild's reply had just ended. */
+  readonly gapList: Array<{ guild: number; atMs: number; ms: number; starved: boolean; otherReplyEnded: boolean }>;
   readonly simulatorEventLoopP99: number;
   readonly botExited?: string;
 }
@@ -122,7 +124,11 @@ export const run: Section = async ({ smoke, log, args }) => {
     .filter((piece) => piece.durationMs <= (smoke ? 1_500 : 3_000))
     .map((piece) => opusPackets(piece));
   const results = {} as Record<Mode, ModeResult>;
-  for (const mode of MODES) results[mode] = await measureMode(mode, plan, pieces, log, args);
+  // --modes=off (or on) measures one mode only, for quicker looks while developing.
+  const modes = typeof args.modes === 'string' ? MODES.filter((mode) => String(args.modes).split(',').includes(mode)) : MODES;
+  for (const mode of modes) results[mode] = await measureMode(mode, plan, pieces, log, args);
+  if (modes.length < MODES.length)
+    return { name: 'scale', title: `5. Scale (modes: ${modes.join(', ')})`, figures: [], notes: [], detail: { plan, ...results } };
 
   const { on, off } = results;
   const level = (result: ModeResult, guilds: number): Measured | undefined => result.levels.find((m) => m.guilds === guilds);
@@ -151,8 +157,20 @@ export const run: Section = async ({ smoke, log, args }) => {
         'ms',
         atMost(GAP_LIMIT_MS, 'ms'),
       ),
-      paired(`scale.${key}.cpu`, `${guilds} guilds: bot CPU (share of one core, all threads)`, pct(a?.cpuShare), pct(b?.cpuShare), '%'),
-      paired(`scale.${key}.eventLoopP99`, `${guilds} guilds: bot main-thread event-loop delay p99`, a?.eventLoopP99 ?? null, b?.eventLoopP99 ?? null, 'ms'),
+      paired(
+        `scale.${key}.cpu`,
+        `${guilds} guild${guilds === 1 ? '' : 's'}: bot CPU (share of one core, all threads)`,
+        pct(a?.cpuShare),
+        pct(b?.cpuShare),
+        '%',
+      ),
+      paired(
+        `scale.${key}.eventLoopP99`,
+        `${guilds} guild${guilds === 1 ? '' : 's'}: bot main-thread event-loop delay p99`,
+        a?.eventLoopP99 ?? null,
+        b?.eventLoopP99 ?? null,
+        'ms',
+      ),
     );
   }
   figures.push(
@@ -252,7 +270,7 @@ async function measureMode(
       await world.join(guilds);
       const { summary: measured } = await world.measure(guilds, plan.windowMs, pieces);
       levels.push(measured);
-      say(describe(measured, `${guilds} guilds`));
+      say(describe(measured, `${guilds} guild${guilds === 1 ? '' : 's'}`));
       const continuous = measured.continuousPct === 100 && measured.replies > 0;
       if (searching && continuous) most = guilds;
       else searching = false;
@@ -380,6 +398,7 @@ async function startBotWorld(guildCount: number, plan: Plan, modeEnv: Record<str
       const ownLoop = monitorEventLoopDelay({ resolution: 10 });
       ownLoop.enable();
       await request('start');
+      const windowStartedAt = performance.timeOrigin + performance.now();
       const endAt = performance.now() + windowMs;
       let turns = 0;
       let failedTurns = 0;
@@ -419,6 +438,13 @@ async function startBotWorld(guildCount: number, plan: Plan, modeEnv: Record<str
         rssMiB: report?.memory.rssMiB ?? null,
         threads,
         starvedGaps: raw.gaps.filter((gap) => gap.starved).length,
+        gapList: raw.gaps.map((gap) => ({
+          guild: gap.guild,
+          atMs: Math.round(gap.to - windowStartedAt),
+          ms: Math.round(gap.ms),
+          starved: gap.starved,
+          otherReplyEnded: gap.otherReplyEnded,
+        })),
         lateGaps: raw.gaps.filter((gap) => !gap.starved).length,
         simulatorEventLoopP99: Math.max(0, ownLoop.percentile(99) / 1e6 - 10),
         ...(exited ? { botExited: exited } : {}),

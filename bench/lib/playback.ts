@@ -17,6 +17,11 @@ export interface Gap {
    * late), otherwise "late" (nothing was sent: the bot's send cycle ran late).
    */
   readonly starved: boolean;
+  /**
+   * Whether another guild's reply ended within the gap (or one cycle before it): the signature of
+   * @discordjs/voice skipping the next player when one goes idle inside its cycle's walk.
+   */
+  readonly otherReplyEnded: boolean;
 }
 
 export interface Continuity {
@@ -33,8 +38,9 @@ export function continuity(packetsByGuild: ReadonlyArray<readonly BotPacket[]>):
   let replies = 0;
   let repliesWithGap = 0;
   let worstGapMs = 0;
-  const gaps: Gap[] = [];
+  const gaps: Array<Omit<Gap, 'otherReplyEnded'>> = [];
   const replySpans: Array<readonly [number, number]> = [];
+  const replyEnds: Array<{ guild: number; at: number }> = [];
   packetsByGuild.forEach((all, guild) => {
     const packets = all.filter((packet) => !packet.silence);
     let gapInReply = false;
@@ -42,7 +48,10 @@ export function continuity(packetsByGuild: ReadonlyArray<readonly BotPacket[]>):
     for (let k = 0; k < packets.length; k++) {
       const interval = k === 0 ? Infinity : packets[k]!.at - packets[k - 1]!.at;
       if (interval > BETWEEN_REPLIES_MS) {
-        if (k > 0) replySpans.push([epoch(packets[replyStart]!), epoch(packets[k - 1]!)]);
+        if (k > 0) {
+          replySpans.push([epoch(packets[replyStart]!), epoch(packets[k - 1]!)]);
+          replyEnds.push({ guild, at: epoch(packets[k - 1]!) });
+        }
         replyStart = k;
         replies++;
         if (gapInReply) repliesWithGap++;
@@ -57,10 +66,19 @@ export function continuity(packetsByGuild: ReadonlyArray<readonly BotPacket[]>):
         gaps.push({ guild, from: epoch(packets[k - 1]!), to: epoch(packets[k]!), ms: interval, starved });
       }
     }
-    if (packets.length > 0) replySpans.push([epoch(packets[replyStart]!), epoch(packets.at(-1)!)]);
+    if (packets.length > 0) {
+      replySpans.push([epoch(packets[replyStart]!), epoch(packets.at(-1)!)]);
+      replyEnds.push({ guild, at: epoch(packets.at(-1)!) });
+    }
     if (gapInReply) repliesWithGap++;
   });
-  return { replies, repliesWithGap, worstGapMs, gaps, replySpans };
+  // A reply's last audio packet is followed by its trailing silence (100 ms) before the player goes idle.
+  const idleAfterMs = 100;
+  const withCause = gaps.map((gap) => ({
+    ...gap,
+    otherReplyEnded: replyEnds.some((end) => end.guild !== gap.guild && end.at + idleAfterMs >= gap.from - 20 && end.at + idleAfterMs <= gap.to + 20),
+  }));
+  return { replies, repliesWithGap, worstGapMs, gaps: withCause, replySpans };
 }
 
 function epoch(packet: BotPacket): number {
