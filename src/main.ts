@@ -13,11 +13,14 @@ const bot = createBot({ ...config, discord: config.discord!, omni: config.omni! 
 // One bad event must never take the bot down for every other server.
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 
+const SHUTDOWN_LIMIT_MS = 5_000;
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'shutting down');
+  // Leaving every channel and ending the voice workers takes well under this; never hang a supervisor.
+  setTimeout(() => process.exit(0), SHUTDOWN_LIMIT_MS).unref();
   await bot.stop();
   process.exit(0);
 }

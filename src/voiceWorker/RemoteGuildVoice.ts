@@ -162,6 +162,7 @@ export class RemoteGuildVoice implements GuildVoiceLink {
     const { listener } = this.#request;
     switch (message.type) {
       case 'gateway-send':
+        // Not sent while the gateway is down; VoiceManager (whose adapter this is) rejoins once it is back.
         if (!this.#gateway?.sendPayload(message.payload)) this.#request.log.warn({ op: message.payload.op }, 'gateway not ready: voice payload not sent');
         return;
       case 'adapter-destroyed':

@@ -138,7 +138,7 @@ export class VoiceWorkerPool implements VoiceHost {
     voice.receive(message);
   }
 
-  /** A worker ended: unless the pool is closing, its guilds are lost (they rejoin) and a new worker takes the slot. */
+  /** A worker ended: unless the pool is closing, its guilds are lost (they rejoin, on a new worker in its slot). */
   #onExit(slot: number, worker: VoiceWorker, code: number): void {
     worker.dead = true;
     if (this.#slots[slot] === worker) this.#slots[slot] = undefined;
@@ -147,7 +147,8 @@ export class VoiceWorkerPool implements VoiceHost {
     const guilds = [...worker.guilds.values()];
     worker.guilds.clear();
     this.#log.error({ worker: worker.workerId, code, guilds: guilds.length }, 'voice worker stopped: its guilds rejoin on a new worker');
-    this.#workerIn(slot);
+    // The replacement starts when a guild needs it (their rejoins come at once), so a worker that cannot
+    // start does not restart in a loop.
     for (const voice of guilds) voice.lost(`voice worker ${worker.workerId} stopped (exit code ${code})`);
   }
 }

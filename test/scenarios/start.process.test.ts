@@ -73,5 +73,6 @@ test('npm start logs in to the simulator, answers a voice turn, and stops cleanl
   // npm passes SIGTERM on to the bot and may itself end by that signal; the bot must have shut down in order.
   assert.ok(code === 0 || signal === 'SIGTERM', `exit code ${code}, signal ${signal}`);
   assert.match(output, /"shutting down"/);
+  assert.equal(sim.guild().voiceStates.has(sim.botUserId), false, 'the bot left the voice channel (op 4) before exiting');
   assert.ok(!output.includes(sim.botToken) && !output.includes('test-key'), 'no secret in the logs');
 });

@@ -78,7 +78,24 @@ export class GatewayServer {
     this.deps = deps;
     this.server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     this.listening = new Promise((resolve) => this.server.once('listening', resolve));
-    this.server.on('connection', (ws, req) => this.accept(ws, req.url ?? '/'));
+    this.server.on('connection', (ws, req) => {
+      if (this.held) this.held.push(() => this.accept(ws, req.url ?? '/'));
+      else this.accept(ws, req.url ?? '/');
+    });
+  }
+
+  /** Connections waiting for `release()` (no Hello yet) while the gateway is held. */
+  private held: Array<() => void> | undefined;
+
+  /** Holds new gateway connections without a Hello until `release()`: the bot's gateway stays down meanwhile. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const waiting = this.held ?? [];
+    this.held = undefined;
+    for (const accept of waiting) accept();
   }
 
   async listen(): Promise<void> {

@@ -264,6 +264,15 @@ export class Simulator {
     }
   }
 
+  /** Keeps the bot's gateway down after a disconnect: new connections get no Hello until `releaseGateway()`. */
+  holdGateway(): void {
+    this.gateway.hold();
+  }
+
+  releaseGateway(): void {
+    this.gateway.release();
+  }
+
   /** Moves the simulator's clock forward (expires interaction windows without sleeping). */
   advanceClock(ms: number): void {
     this.clock.advance(ms);

@@ -78,6 +78,8 @@ export class VoiceManager {
   readonly #options: VoiceManagerOptions;
   readonly #conversations = new Map<string, GuildConversation>();
   readonly #joining = new Set<string>();
+  /** Guilds whose voice connection asked the gateway for something (op 4) while it was down. */
+  readonly #unsignalled = new Set<string>();
   /** When a gateway shard started reconnecting (performance.now()); undefined while the gateway is up. */
   #gatewayDownSince: number | undefined;
 
@@ -163,7 +165,18 @@ export class VoiceManager {
       guildId: guild.id,
       channelId: channel.id,
       botUserId: this.#options.client.user.id,
-      adapterCreator: guild.voiceAdapterCreator,
+      adapterCreator: (methods) => {
+        const gateway = guild.voiceAdapterCreator(methods);
+        return {
+          sendPayload: (payload) => {
+            const sent = gateway.sendPayload(payload);
+            // The connection needed the gateway while it was down: rejoin when it is back.
+            if (!sent) this.#unsignalled.add(guild.id);
+            return sent;
+          },
+          destroy: () => gateway.destroy(),
+        };
+      },
       ignoredUsers: guild.members.cache.filter((member) => member.user.bot).map((member) => member.id),
       log,
       listener: {
@@ -196,14 +209,17 @@ export class VoiceManager {
     return previous;
   }
 
-  /** A gateway shard is back: rejoin its guilds that lost voice meanwhile, or all of them on a new session. */
+  /**
+   * A gateway shard is back: rejoin its guilds that lost voice or could not signal meanwhile, or all of them
+   * on a new session.
+   */
   #onGatewayBack(shardId: number, newSession: boolean): void {
     const since = this.#gatewayDownSince ?? performance.now();
     this.#gatewayDownSince = undefined;
     for (const [guildId, conversation] of this.#conversations) {
       const guild = this.#options.client.guilds.cache.get(guildId);
       if (!guild || guild.shardId !== shardId) continue;
-      if (!newSession && !(conversation.voice instanceof OfflineVoice)) continue;
+      if (!newSession && !(conversation.voice instanceof OfflineVoice) && !this.#unsignalled.has(guildId)) continue;
       this.#rejoin(guild, conversation, { reason: newSession ? 'new gateway session' : 'gateway resumed', since, noticeAfterMs: GATEWAY_NOTICE_AFTER_MS });
     }
   }
@@ -218,6 +234,7 @@ export class VoiceManager {
 
   async #rejoinNow(guild: Guild, conversation: GuildConversation, why: { reason: string; since: number; noticeAfterMs: number }): Promise<void> {
     if (this.#conversations.get(guild.id) !== conversation) return;
+    this.#unsignalled.delete(guild.id);
     const log = this.#options.log.child({ guild: guild.id });
     log.warn({ reason: why.reason }, 'voice connection lost: rejoining');
     const previous = this.#goOffline(guild.id, conversation);
