@@ -12,6 +12,7 @@ const ROOT = new URL('../', import.meta.url).pathname;
 interface Figure {
   readonly id: string;
   readonly value: number | null;
+  readonly baseline?: number | null;
   readonly unit: string;
   readonly goal?: string;
   readonly met: boolean | null;
@@ -29,6 +30,10 @@ const EXPECTED: Record<string, readonly [min: number, max: number]> = {
   'latency.firstPacket.overJitter.p95': [-100, 1_000],
   'latency.firstPacket.afterFilled.median': [0, 1_000],
   'latency.firstPacket.afterFilled.p95': [0, 1_000],
+  'latency.reply.worstGap': [15, 10_000],
+  'latency.bargeIn.median': [-1_000, 10_000],
+  'latency.bargeIn.max': [-1_000, 10_000],
+  'latency.unanswered': [0, 3],
   'cost.opusscript.conversationsPerCore': [1, 10_000],
   'cost.opusscript.receivePath': [0.01, 500],
   'cost.opusscript.sendPath': [0.01, 500],
@@ -63,10 +68,20 @@ const EXPECTED: Record<string, readonly [min: number, max: number]> = {
   'memory.heap.perTurn': [-1e8, 1e8],
   'memory.rss.perTurn': [-1e9, 1e9],
   'memory.unanswered': [0, 0],
-  'scale.2.cpu': [0.1, 400],
-  'scale.2.eventLoopP99': [0, 5_000],
-  'scale.2.worstGap': [0, 10_000],
-  'scale.2.continuous': [0, 1],
+  'scale.small.continuous': [0, 100],
+  'scale.small.worstGap': [15, 10_000],
+  'scale.small.cpu': [0.1, 400],
+  'scale.small.eventLoopP99': [0, 5_000],
+  'scale.large.continuous': [0, 100],
+  'scale.large.worstGap': [15, 10_000],
+  'scale.large.cpu': [0.1, 400],
+  'scale.large.eventLoopP99': [0, 5_000],
+  'scale.most': [0, 1_000],
+  'scale.hogs.continuous': [0, 100],
+  'scale.hogs.worstGap': [15, 10_000],
+  'scale.stall.gaps': [0, 1_000],
+  'scale.conversationsPerCore': [0.1, 100_000],
+  'scale.memoryPerGuild': [-10_000, 10_000],
   'store.sqlite.opsPerTurn': [1, 50],
   'store.sqlite.turn.syncP95': [0, 1_000],
   'store.sqlite.recordUsage.p95': [0, 1_000],
@@ -87,22 +102,26 @@ const EXPECTED: Record<string, readonly [min: number, max: number]> = {
   'turntaking.endpointing.cpu': [0.01, 500],
   'turntaking.endpointing.cpuWithTentative': [0.01, 500],
 };
+/** Figures measured with voice workers on (value) and off (baseline): both must come out. */
+const PAIRED = /^(latency|scale)\./;
 /**
  * Figures that may be skipped (with a note saying why) where a tool or the native module is missing; the
  * PostgreSQL ones too where its server is not installed, except in CI (.ci/run installs it).
  */
 const MAY_SKIP =
   process.env.CI === 'true' ? /^(resampler\.\w+\.passbandVsSox\.|cost\.native\.)/ : /^(resampler\.\w+\.passbandVsSox\.|cost\.native\.|store\.postgres\.)/;
+/** Timed only where the speech detector runs on the main thread (not in a voice worker). */
+const MAY_SKIP_WITH_WORKERS = /^latency\.request\.(endpointing|detectionToRequest)\./;
 
-test('npm run bench -- --smoke writes every figure with a sane value', { timeout: 180_000 }, () => {
+test('npm run bench -- --smoke writes every figure with a sane value', { timeout: 300_000 }, () => {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-smoke-')), 'results.json');
   const run = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(ROOT, 'bench/run.ts'), '--smoke', `--out=${out}`], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 170_000,
+    timeout: 290_000,
   });
   assert.equal(run.status, 0, `bench --smoke failed:\n${run.stdout}\n${run.stderr}`);
-  assert.match(run.stdout, /figure +\| value +\| goal +\| met\?/);
+  assert.match(run.stdout, /figure +\| value +\| workers off +\| goal +\| met\?/);
 
   const results = JSON.parse(readFileSync(out, 'utf8')) as {
     mode: string;
@@ -117,11 +136,18 @@ test('npm run bench -- --smoke writes every figure with a sane value', { timeout
   for (const [id, [min, max]] of Object.entries(EXPECTED)) {
     const f = byId.get(id);
     assert.ok(f, `figure ${id} is missing`);
+    const inRange = (value: number): boolean => Number.isFinite(value) && value >= min && value <= max;
+    if (PAIRED.test(id)) {
+      assert.ok(f.baseline !== undefined, `${id} has no workers-off figure`);
+      if (f.baseline !== null) assert.ok(inRange(f.baseline), `${id} with workers off = ${f.baseline} ${f.unit}, expected ${min}..${max}`);
+      else assert.ok(MAY_SKIP.test(id), `${id} has no workers-off value`);
+    }
     if (f.value === null) {
-      assert.ok(MAY_SKIP.test(id) && f.note, `${id} has no value and ${MAY_SKIP.test(id) ? 'no reason' : 'may not be skipped'}`);
+      const maySkip = MAY_SKIP.test(id) || MAY_SKIP_WITH_WORKERS.test(id);
+      assert.ok(maySkip && f.note, `${id} has no value and ${maySkip ? 'no reason' : 'may not be skipped'}`);
       continue;
     }
-    assert.ok(Number.isFinite(f.value) && f.value >= min && f.value <= max, `${id} = ${f.value} ${f.unit}, expected ${min}..${max}`);
+    assert.ok(inRange(f.value), `${id} = ${f.value} ${f.unit}, expected ${min}..${max}`);
     if (f.goal) assert.equal(typeof f.met, 'boolean', `${id} has a goal but no verdict`);
   }
 });

@@ -102,8 +102,6 @@ describe('voice', () => {
     assert.ok(Math.abs(seconds - 1) <= 0.04, `${seconds.toFixed(3)} s of audio`);
     const pitch = dominantFrequency(channel(utterance.pcm, 2, 0), 48_000);
     assert.ok(Math.abs(pitch - 660) / 660 < 0.01, `pitch ${pitch.toFixed(1)} Hz`);
-    const gaps = utterance.packets.slice(1).map((p, i) => p.at - utterance.packets[i]!.at);
-    assert.ok(Math.max(...gaps) <= 40, `largest gap between packets ${Math.max(...gaps).toFixed(1)} ms`);
     assert.ok(
       utterance.packets.every((p, i) => i === 0 || p.sequence === ((utterance.packets[i - 1]!.sequence + 1) & 0xffff)),
       'sequence numbers are consecutive',

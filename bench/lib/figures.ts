@@ -7,6 +7,8 @@ export interface Figure {
   /** What it is, as printed in the table. */
   readonly label: string;
   readonly value: number | null;
+  /** The same figure with voice workers off (VOICE_WORKERS=0, the single-thread design), where both were measured. */
+  readonly baseline?: number | null;
   readonly unit: string;
   /** The goal in words (e.g. `<= 30 ms`); absent for figures given for context. */
   readonly goal?: string;
@@ -57,6 +59,19 @@ export function figure(
     met,
     ...(note ? { note } : {}),
   };
+}
+
+/** A figure measured with voice workers on (`value`) and off (`baseline`); the goal is judged on `value`. */
+export function paired(
+  id: string,
+  label: string,
+  value: number | null,
+  baseline: number | null,
+  unit: string,
+  goal?: { readonly text: string; readonly meets: (value: number) => boolean },
+  note?: string,
+): Figure {
+  return { ...figure(id, label, value, unit, goal, note), baseline: baseline === null || Number.isFinite(baseline) ? baseline : null };
 }
 
 export const atMost = (limit: number, unit: string, text = `<= ${limit} ${unit}`) => ({ text, meets: (value: number) => value <= limit });

@@ -27,11 +27,17 @@ export function frameClock(): { onFrameSent: (frame: number, at: number) => void
   return { onFrameSent: (frame, at) => (sentAt[frame] = at), at: (ms) => sentAt[Math.ceil(ms / 20) - 1]! };
 }
 
-/** The longest silence between consecutive audio packets (ms); Opus frames are 20 ms apart. */
-export function longestPacketGapMs(utterance: BotUtterance): number {
-  let longest = 0;
-  for (let i = 1; i < utterance.packets.length; i++) longest = Math.max(longest, utterance.packets[i]!.at - utterance.packets[i - 1]!.at);
-  return longest;
+/**
+ * Where the bot's RTP stream inside one utterance breaks: packets whose sequence number or timestamp does not
+ * follow the one before (+1, +960 samples of 20 ms). Load-independent: a late packet still follows on.
+ */
+export function rtpBreaks(utterance: BotUtterance): number[] {
+  const breaks: number[] = [];
+  for (let i = 1; i < utterance.packets.length; i++) {
+    const [before, packet] = [utterance.packets[i - 1]!, utterance.packets[i]!];
+    if (packet.sequence !== ((before.sequence + 1) & 0xffff) || packet.timestamp !== (before.timestamp + 960) % 2 ** 32) breaks.push(i);
+  }
+  return breaks;
 }
 
 /** The left channel of the bot's 48 kHz stereo audio. */
@@ -104,16 +110,16 @@ export function assertModelGotAlice(request: RecordedRequest, speech: ReturnType
 }
 
 /**
- * Scenario 1's checks on what the channel heard: the fake's 2 s, 440 Hz reply at the same pitch, without a
- * gap over 40 ms, its first packet within 100 ms + the jitter buffer of the moment it could play: the model's
- * first audio byte, or the turn's end (end of speech + silence window) when a speculative request had it sooner.
+ * Scenario 1's checks on what the channel heard: the fake's whole 2 s, 440 Hz reply at the same pitch, as one
+ * unbroken RTP stream (no packet missing or inserted), starting after the model's first audio byte and not
+ * before the turn ended (end of speech + silence window: a speculative request may have had audio sooner).
+ * Packet timing (gaps, time to first packet) depends on the machine's load and is measured by the bench.
  */
-export function assertChannelHeardReply(reply: BotUtterance, firstAudioAt: number, turnEndAt: number, jitterBufferMs: number): void {
+export function assertChannelHeardReply(reply: BotUtterance, firstAudioAt: number, turnEndAt: number): void {
   const pcm = leftChannel(reply);
   assert.ok(Math.abs(dominantFrequency(pcm, 48_000) - 440) <= 4.4, 'same pitch as the model sent');
   assert.ok(Math.abs(pcm.length / 48_000 - 2) <= 0.06, `played ${pcm.length / 48_000} s of 2 s`);
-  assert.ok(longestPacketGapMs(reply) <= 40, `gap of ${longestPacketGapMs(reply)} ms`);
-  const delay = reply.startedAt - Math.max(firstAudioAt, turnEndAt);
-  assert.ok(delay <= 100 + jitterBufferMs, `first packet ${delay.toFixed(0)} ms after the model's first audio or the turn's end`);
+  assert.deepEqual(rtpBreaks(reply), [], 'RTP sequence numbers and timestamps run on through the reply');
+  assert.ok(reply.startedAt > firstAudioAt, "the first packet came after the model's first audio");
   assert.ok(reply.startedAt >= turnEndAt - 20, 'nothing played before the turn ended');
 }

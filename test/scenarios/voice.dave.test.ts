@@ -84,7 +84,7 @@ for (const voiceWorkers of [0, DEFAULT_VOICE_WORKERS]) {
       );
 
       // What the channel heard (after end-to-end decryption by Alice's client).
-      assertChannelHeardReply(reply, firstAudioAt!, clock.at(speech.speechEndMs) + config.voice.silenceMs, config.voice.jitterBufferMs);
+      assertChannelHeardReply(reply, firstAudioAt!, clock.at(speech.speechEndMs) + config.voice.silenceMs);
 
       // DAVE on the wire: every reply frame ends with the 0xFAFA marker and opened only with the bot's sender key;
       // read as plain Opus the same bytes do not give the reply back.

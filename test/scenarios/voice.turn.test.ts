@@ -1,6 +1,7 @@
 // Scenario 1: /join, then Alice speaks. The model gets one 16 kHz mono WAV of what she said (length within
 // 150 ms of the spoken part, strongly correlated with the source) with her name in the text part; the channel
-// hears the model's reply at the same pitch, without gaps, starting within 100 ms + jitter of its first byte.
+// hears the model's whole reply at the same pitch as one unbroken RTP stream, after its first byte (how fast and
+// how evenly paced is the bench's to measure: npm run bench, latency and scale).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startWorld, VOICE_WORKER_MODES, workersLabel, type World } from './world.ts';
@@ -38,7 +39,7 @@ for (const voiceWorkers of VOICE_WORKER_MODES) {
       assertModelGotAlice(request, speech);
 
       // What the channel heard.
-      assertChannelHeardReply(reply, firstAudioAt!, clock.at(speech.speechEndMs) + config.voice.silenceMs, config.voice.jitterBufferMs);
+      assertChannelHeardReply(reply, firstAudioAt!, clock.at(speech.speechEndMs) + config.voice.silenceMs);
     });
   });
 }

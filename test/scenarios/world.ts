@@ -13,6 +13,10 @@ import type { SpeechDetector } from '../../src/receive/SpeakerListener.ts';
 import { startFakeOmni, type FakeOmni } from '../fakes/omni/server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../sim/simulator.ts';
 import { trustSimCA } from '../sim/tls.ts';
+import { withTimeout } from '../sim/waiters.ts';
+
+/** A bot that has not logged in by then is stuck: fail with a message instead of holding the test. */
+const START_TIMEOUT_MS = 30_000;
 
 export interface World {
   readonly sim: Simulator;
@@ -73,7 +77,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const log = createLogger(config.logLevel);
   const createDetector = options.createDetector ?? createSpeechDetector;
   let bot = createBot(config, log, createDetector);
-  await bot.start();
+  await withTimeout(bot.start(), START_TIMEOUT_MS, 'the bot to start (log in to the simulated gateway)');
   return {
     sim,
     fake,
@@ -84,7 +88,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     async restartBot() {
       await bot.stop();
       bot = createBot(config, log, createDetector);
-      await bot.start();
+      await withTimeout(bot.start(), START_TIMEOUT_MS, 'the restarted bot to start');
       return bot;
     },
     async close() {

@@ -9,6 +9,7 @@ import type { ListenMode } from '../../src/session/prompt.ts';
 import { VoiceSession, type TurnOutcome, type Utterance } from '../../src/session/VoiceSession.ts';
 import { sine } from '../audio/signal.ts';
 import type { FakeOmni } from '../fakes/omni/server.ts';
+import { withTimeout } from '../sim/waiters.ts';
 import { FakeVoiceOutput } from '../support/fakeVoiceOutput.ts';
 
 export interface SessionHarness {
@@ -68,7 +69,7 @@ export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOpti
     typing,
     usage,
     settings,
-    nextTurn: async () => (await once(session, 'turnDone'))[0] as TurnOutcome,
+    nextTurn: async (timeoutMs = 20_000) => (await withTimeout(once(session, 'turnDone'), timeoutMs, 'the session to finish a turn'))[0] as TurnOutcome,
   };
 }
 

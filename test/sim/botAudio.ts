@@ -1,7 +1,8 @@
 /**
  * Records what the bot plays in one guild: every RTP packet (arrival time, sequence, timestamp), the
- * decoded PCM (48 kHz stereo Int16), and "utterances": bursts of non-silent audio that end at the
- * bot's silence frames (0xF8 0xFF 0xFE), its Speaking 0, or a pause in packets.
+ * decoded PCM (48 kHz stereo Int16), and "utterances": bursts of audio that end at the bot's Speaking 0 or
+ * a long pause in packets. Silence frames (0xF8 0xFF 0xFE) do not end an utterance: a player that ran dry
+ * for a moment sends them, and a busy machine must not split one reply into two.
  */
 import { withTimeout } from './waiters.ts';
 import { OpusDecodeError, OpusDecoder } from '../../src/audio/opus.ts';
@@ -30,6 +31,7 @@ export interface Utterance {
   /** Arrival of the first and last audio packet (performance.now()). */
   readonly startedAt: number;
   readonly endedAt: number;
+  /** From the first to the last audio packet, with any silence frames sent in between. */
   readonly packets: readonly BotPacket[];
 }
 
@@ -44,14 +46,14 @@ export class BotAudio {
   private readonly finished = new AsyncQueue<Utterance>();
   private decoder: OpusDecoder | undefined;
   private decoderSsrc = -1;
-  private burst: { frames: Int16Array[]; packets: BotPacket[] } | undefined;
+  private burst: { frames: Int16Array[]; packets: BotPacket[]; silenceSince: BotPacket[] } | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly audioWaiters: Array<(packet: BotPacket) => void> = [];
 
   private readonly decode: boolean;
 
   /**
-   * `endAfterMs`: a pause in packets this long ends an utterance. `decode` false records packets only
+   * `endAfterMs`: a pause in packets this long ends an utterance (for a bot that vanished without Speaking 0). `decode` false records packets only
    * (utterances then have empty `pcm`), for load tests where decoding every reply would cost the simulator
    * more than the bot.
    */
@@ -66,7 +68,8 @@ export class BotAudio {
     const packet: BotPacket = { at, sequence: rtp.sequence, timestamp: rtp.timestamp, ssrc: rtp.ssrc, silence, ...dave };
     this.packets.push(packet);
     if (silence) {
-      this.endBurst();
+      // Part of the utterance only if audio follows (trailing silence is not).
+      this.burst?.silenceSince.push(packet);
       return;
     }
     if (!this.decode) {
@@ -92,9 +95,9 @@ export class BotAudio {
 
   private addToBurst(pcm: Int16Array, packet: BotPacket): void {
     for (const wake of this.audioWaiters.splice(0)) wake(packet);
-    this.burst ??= { frames: [], packets: [] };
+    this.burst ??= { frames: [], packets: [], silenceSince: [] };
     this.burst.frames.push(pcm);
-    this.burst.packets.push(packet);
+    this.burst.packets.push(...this.burst.silenceSince.splice(0), packet);
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.endBurst(), this.endAfterMs);
   }

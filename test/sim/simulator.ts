@@ -37,7 +37,7 @@ import type { GuildRecord, GuildSpec } from './world.ts';
 export interface SimulatorOptions {
   /** Default: one guild 'Test Guild' with #general, voice 'General', users alice and bob. */
   readonly guilds?: readonly GuildSpec[];
-  /** A pause this long in the bot's packets ends an utterance (default 200 ms). */
+  /** A pause this long in the bot's packets ends an utterance when no Speaking 0 comes (default 1 s). */
   readonly utteranceGapMs?: number;
   /** Decode the bot's audio into `pcm` (default true); false records packet timing only, for load tests. */
   readonly decodeBotAudio?: boolean;
@@ -88,7 +88,7 @@ export class Simulator {
 
   constructor(options: SimulatorOptions) {
     this.log = options.log ?? (process.env.SIM_VERBOSE ? verboseLog : () => {});
-    this.utteranceGapMs = options.utteranceGapMs ?? 200;
+    this.utteranceGapMs = options.utteranceGapMs ?? 1_000;
     this.decodeBotAudio = options.decodeBotAudio ?? true;
     this.world = new World(options.guilds ?? DEFAULT_GUILDS);
     const messages = new MessageStore();

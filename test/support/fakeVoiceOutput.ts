@@ -6,6 +6,7 @@ import { EventEmitter, once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { BufferedPlayback, type PcmPlayback, type PcmSink, type PlaybackHandle, type ReplyOptions, type VoiceOutput } from '../../src/playback/VoiceOutput.ts';
 import { int16FromBytes } from '../../src/audio/pcm.ts';
+import { withTimeout } from '../sim/waiters.ts';
 
 const BYTES_PER_MS = (48_000 * 2 * 2) / 1000;
 
@@ -44,9 +45,12 @@ export class FakePlayback implements PcmPlayback {
     return int16FromBytes(Buffer.concat(this.chunks));
   }
 
-  /** Resolves once at least `ms` of audio has been consumed. */
-  async reached(ms: number): Promise<void> {
-    while (this.playedMs() < ms) await once(this.progress, 'bytes');
+  /** Resolves once at least `ms` of audio has been consumed (failing after `timeoutMs` of waiting). */
+  async reached(ms: number, timeoutMs = 20_000): Promise<void> {
+    const reached = (async () => {
+      while (this.playedMs() < ms) await once(this.progress, 'bytes');
+    })();
+    await withTimeout(reached, timeoutMs, `${ms} ms of the reply to play (${this.playedMs().toFixed(0)} ms so far)`);
   }
 }
 
@@ -65,8 +69,8 @@ export class FakeVoiceOutput implements VoiceOutput, PcmSink {
     return playback;
   }
 
-  async nextPlay(): Promise<FakePlayback> {
-    const [playback] = await once(this.events, 'play');
+  async nextPlay(timeoutMs = 20_000): Promise<FakePlayback> {
+    const [playback] = await withTimeout(once(this.events, 'play'), timeoutMs, 'the session to start playing a reply');
     return playback as FakePlayback;
   }
 }

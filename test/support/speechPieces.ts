@@ -29,7 +29,8 @@ export interface SpeechPiece {
   readonly name: string;
   /** 16 kHz mono, as in the fixture. */
   readonly samples16k: Int16Array;
-  /** Where the speech ends, from the piece's start (ms). */
+  /** Where the speech starts and ends, from the piece's start (ms). */
+  readonly speechStartMs: number;
   readonly speechEndMs: number;
   readonly durationMs: number;
 }
@@ -58,9 +59,11 @@ export function speechPieces(): SpeechPiece[] {
     const samples = fixtureSamples(name);
     const segments = truth.speechSegmentsMs;
     let pieceStartMs: number | undefined;
+    let firstSpeechMs: number | undefined;
     for (let i = 0; i < segments.length; i++) {
       const [startMs, endMs] = segments[i]!;
       pieceStartMs ??= Math.max(0, startMs - LEAD_MS);
+      firstSpeechMs ??= startMs;
       const nextStart = segments[i + 1]?.[0] ?? truth.durationMs;
       const gap = nextStart - endMs;
       const last = i === segments.length - 1;
@@ -71,10 +74,12 @@ export function speechPieces(): SpeechPiece[] {
       pieces.push({
         name: `${name}@${pieceStartMs}`,
         samples16k: samples.slice(from, to),
+        speechStartMs: firstSpeechMs! - pieceStartMs,
         speechEndMs: endMs - pieceStartMs,
         durationMs: cutMs - pieceStartMs,
       });
       pieceStartMs = undefined;
+      firstSpeechMs = undefined;
     }
   }
   return pieces;

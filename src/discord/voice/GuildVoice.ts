@@ -27,6 +27,7 @@ import { BotError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { SpeakerListener, type SpeechDetector } from '../../receive/SpeakerListener.ts';
 import { BufferedPlayback, type PcmPlayback, type PcmSink, type PlaybackHandle, type ReplyOptions, type VoiceOutput } from '../../playback/VoiceOutput.ts';
+import { playReply } from './replyResource.ts';
 import { RtpTap } from './RtpTap.ts';
 
 /** One person's finished utterance, before the main thread puts a name to it. */
@@ -165,8 +166,7 @@ export class GuildVoice implements VoiceOutput, PcmSink {
     const packets = pipeline(audio, new OpusEncoderStream(), (error) => {
       if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') this.#options.log.warn({ err: error }, 'reply encoding failed');
     });
-    const resource = createAudioResource(packets, { inputType: StreamType.Opus });
-    this.player.play(resource);
+    const resource = playReply(this.player, packets);
     const finished = new Promise<void>((resolve) => {
       const onState = (_old: AudioPlayerState, next: AudioPlayerState): void => {
         if (next.status === AudioPlayerStatus.Idle || ('resource' in next && next.resource !== resource)) {

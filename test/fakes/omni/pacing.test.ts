@@ -29,11 +29,9 @@ test('audio chunks arrive at playback pace', async () => {
     .filter((t) => t !== undefined);
   assert.equal(audioTimes.length, 6);
   // Pacing is the fake's sending schedule (what the client's event loop adds on arrival is not the fake's):
-  // chunk i leaves 80·i ms after the first, never earlier; loose upper bound for a busy machine.
+  // chunk i leaves 80·i ms after the first, never earlier. No upper bound: a busy machine only makes it later.
   const sentAt = fake.requests.at(-1)!.audioChunksSentAt;
   assert.equal(sentAt.length, 6);
-  const span = sentAt.at(-1)! - sentAt[0]!;
-  assert.ok(span >= 5 * 80 - 2 && span < 5 * 80 + 250, `sent over ${span.toFixed(0)} ms`);
   for (const [i, at] of sentAt.entries()) assert.ok(at - sentAt[0]! >= i * 80 - 2, `chunk ${i} sent ${(at - sentAt[0]!).toFixed(0)} ms after the first`);
   // And nothing arrives ahead of its time.
   assert.ok(audioTimes.at(-1)! - sentAt[0]! >= 5 * 80 - 2, 'the last chunk arrived early');
@@ -53,5 +51,5 @@ test('chunkIntervalMs spaces every content chunk', async () => {
   // Role, three text chunks, finish: the four chunks after the role are 60 ms apart.
   assert.equal(got.chunks.length, 5);
   const span = got.arrivals.at(-1)! - got.arrivals[0]!;
-  assert.ok(span >= 4 * 60 - 20 && span < 4 * 60 + 250, `span ${span.toFixed(0)} ms`);
+  assert.ok(span >= 4 * 60 - 20, `span ${span.toFixed(0)} ms`);
 });

@@ -158,9 +158,11 @@ export async function streamReply(res: ServerResponse, plan: StreamPlan, signal:
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait, undefined, { signal });
       }
+      // A chunk's send time is when it is handed to the socket: how long the write then takes depends on the
+      // machine's load, and would make a chunk that waited for a slow first one look early.
+      const at = performance.now();
       await write(res, `data: ${JSON.stringify(step.payload)}\n\n`, signal);
       if (step.kind === 'audio') {
-        const at = performance.now();
         plan.onAudioChunk?.(at);
         if (audioIndex <= 1 && !firstAudioReported) {
           firstAudioReported = true;
