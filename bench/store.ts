@@ -48,6 +48,7 @@ function counted(store: Store): { store: Store; calls: () => number } {
     settings: wrap(store.settings),
     usage: wrap(store.usage),
     describeChannels: store.describeChannels,
+    voiceChannels: store.voiceChannels,
     onChange: (listener) => store.onChange(listener),
     onHealth: (listener) => store.onHealth(listener),
     close: () => store.close(),

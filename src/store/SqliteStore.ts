@@ -9,6 +9,7 @@ import { DescribeChannels } from './describeChannels.ts';
 import { Settings } from './settings.ts';
 import { toStoreError } from './StoreError.ts';
 import { UsageLedger } from './usage.ts';
+import { VoiceChannels } from './voiceChannels.ts';
 
 /** How to open the store; the defaults suit the bot, tests override them. */
 export interface StoreOptions {
@@ -23,6 +24,7 @@ export class SqliteStore {
   readonly settings: Settings;
   readonly usage: UsageLedger;
   readonly describeChannels: DescribeChannels;
+  readonly voiceChannels: VoiceChannels;
   /** Absolute path of the database file. */
   readonly path: string;
   readonly #conn: Connection;
@@ -33,6 +35,7 @@ export class SqliteStore {
     this.settings = new Settings(conn);
     this.usage = new UsageLedger(conn, now);
     this.describeChannels = new DescribeChannels(conn);
+    this.voiceChannels = new VoiceChannels(conn);
   }
 
   /** Opens (creating and migrating if needed) the store in `dataDir`; throws a StoreError it cannot use. */

@@ -9,6 +9,7 @@ import type { DescribeChannels } from './describeChannels.ts';
 import type { GuildSettings, GuildSettingsPatch, VoiceChoice } from './settings.ts';
 import { SqliteStore, type StoreOptions } from './SqliteStore.ts';
 import type { Admission, AdmissionRequest, UsageQuery, UsageRecord, UsageTotals } from './usage.ts';
+import type { VoiceChannelRecord } from './voiceChannels.ts';
 
 export interface SettingsStore {
   /** The user's own voice (it follows them across servers), or null. */
@@ -47,6 +48,13 @@ export interface DescribeChannelStore {
   set(guildId: string, channelId: string, on: boolean): Promise<boolean>;
 }
 
+/** The voice channel the bot is in, per server, to rejoin after a restart. */
+export interface VoiceChannelStore {
+  list(): Promise<VoiceChannelRecord[]>;
+  /** The bot is in `channelId` in this server now; null: it left on purpose. */
+  set(guildId: string, channelId: string | null): Promise<void>;
+}
+
 /** What a committed write changed, as told to every process's cache ('resync': changes may have been missed). */
 export type StoreChange =
   | { readonly kind: 'user'; readonly userId: string }
@@ -76,6 +84,7 @@ export interface Store {
   readonly settings: SettingsStore;
   readonly usage: UsageStore;
   readonly describeChannels: DescribeChannelStore;
+  readonly voiceChannels: VoiceChannelStore;
   /**
    * Calls `listener` after committed changes: this process's settings and channel changes, and (PostgreSQL)
    * every change other processes make, usage and admissions included. Returns an unsubscribe.
@@ -161,6 +170,10 @@ export function sqliteAsStore(sqlite: SqliteStore): Store {
         if (done) tell({ kind: 'channels', guildId });
         return done;
       },
+    },
+    voiceChannels: {
+      list: async () => sqlite.voiceChannels.list(),
+      set: async (guildId, channelId) => sqlite.voiceChannels.set(guildId, channelId),
     },
     onChange(listener) {
       listeners.add(listener);

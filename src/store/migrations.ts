@@ -171,6 +171,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE usage_daily ADD COLUMN speculative_wasted BIGINT NOT NULL DEFAULT 0 CHECK (speculative_wasted >= 0);
     `,
   },
+  {
+    name: 'the voice channel the bot is in per server, to go back after a restart',
+    sqlite: `
+      CREATE TABLE voice_channels (
+        guild_id   TEXT PRIMARY KEY,
+        channel_id TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+    postgres: `
+      CREATE TABLE voice_channels (
+        guild_id   TEXT PRIMARY KEY,
+        channel_id TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version of a database: how many migrations it has had. */

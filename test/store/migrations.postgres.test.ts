@@ -26,7 +26,7 @@ test('[postgres] three processes opening a fresh database at once migrate it onc
   const client = await connect(url, t);
   assert.deepEqual((await client.query('SELECT version FROM schema_version')).rows, [{ version: MIGRATIONS.length }]);
   const tables = (await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((row) => row.tablename);
-  assert.deepEqual(tables, ['describe_channels', 'guild_settings', 'schema_version', 'usage_daily', 'user_admissions', 'user_settings']);
+  assert.deepEqual(tables, ['describe_channels', 'guild_settings', 'schema_version', 'usage_daily', 'user_admissions', 'user_settings', 'voice_channels']);
 });
 
 test('[postgres] migrations run in order, once; a failing one rolls back whole and keeps the version', skip, async (t) => {

@@ -227,6 +227,23 @@ export class PostgresStore implements Store {
     },
   };
 
+  readonly voiceChannels: Store['voiceChannels'] = {
+    list: async () =>
+      (await this.#query<{ guild_id: string; channel_id: string }>('SELECT guild_id, channel_id FROM voice_channels ORDER BY guild_id', [])).map((row) => ({
+        guildId: row.guild_id,
+        channelId: row.channel_id,
+      })),
+    set: async (guildId, channelId) => {
+      if (channelId === null) await this.#query('DELETE FROM voice_channels WHERE guild_id = $1', [guildId]);
+      else {
+        await this.#query(
+          'INSERT INTO voice_channels (guild_id, channel_id) VALUES ($1, $2) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id',
+          [guildId, channelId],
+        );
+      }
+    },
+  };
+
   onChange(listener: (change: StoreChange) => void): () => void {
     this.#changeListeners.add(listener);
     return () => this.#changeListeners.delete(listener);
