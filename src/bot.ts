@@ -131,6 +131,7 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (setti
       served?.watch(voice);
       const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: allCommands.length, scope }, 'bot ready');
+      await voice.rejoinRemembered();
     },
     async stop() {
       // Every channel left (op 4 sent on the gateway) before the workers and the gateway go.

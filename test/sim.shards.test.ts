@@ -116,7 +116,7 @@ describe('gateway sharding', () => {
   });
 
   test('a second identify in the same bucket within 5 s is refused with op 9', async () => {
-    const sim = await simulator({ guilds: FOUR_GUILDS, sharding: { maxConcurrency: 1 } });
+    const sim = await simulator({ guilds: FOUR_GUILDS, sharding: { maxConcurrency: 1, enforceIdentifyRate: true } });
     await loggedIn(shardClient(sim, { ids: [0], count: 2 }), sim);
     assert.equal(await rawIdentify(sim, [1, 2]), 'op 9');
     assert.deepEqual(

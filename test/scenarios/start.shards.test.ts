@@ -1,7 +1,7 @@
 // `npm start` with SHARD_COUNT=auto against a simulator that recommends two shards: one supervisor process
 // starts a bot process per shard, each serves only its own guilds (people on both shards are answered),
-// /status and the logs name the shard, a shard process that dies is started again by the supervisor while
-// the other shard's reply plays on unbroken, and SIGTERM stops everything cleanly.
+// /status and the logs name the shard, a shard process that dies is started again by the supervisor and
+// goes back to its voice channel while the other shard carries on, and SIGTERM stops everything cleanly.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -46,7 +46,7 @@ function printed(pattern: RegExp, what: string, from = 0, timeoutMs = 60_000): P
 }
 
 before(async () => {
-  sim = await startSimulator({ guilds: GUILDS, sharding: { recommendedShards: 2, maxConcurrency: 2 } });
+  sim = await startSimulator({ guilds: GUILDS, sharding: { recommendedShards: 2, maxConcurrency: 2, enforceIdentifyRate: true } });
   fake = await startFakeOmni({ realtime: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'omni-bot-shards-'));
   const env = await envTrustingSimCA({
@@ -117,6 +117,9 @@ test('two shard processes serve their own guilds, a dead one comes back, SIGTERM
   assert.equal(sim.gateway.sessions.length, sessionsBefore + 1);
   assert.deepEqual(sim.gateway.sessions.at(-1)!.shard, [1, 2]);
 
+  // Its server's voice comes back: the new shard process goes back to the channel it was in and answers.
+  await printed(/"shard":1[^\n]*"joined voice"/, "shard 1's voice to come back", mark);
+  await talk('carol', 'Shard One', 770);
   // Shard 0 never noticed: it still answers, reply whole.
   await talk('alice', 'Shard Zero', 550);
 

@@ -40,9 +40,14 @@ export interface ShardingRules {
   readonly maxConcurrency: number;
   /** More guilds than this on one shard closes the connection with 4011 (Discord: 2 500). */
   readonly maxGuildsPerShard: number;
+  /**
+   * Refuse (op 9) an identify sooner than 5 s after another in its bucket, as Discord does. Off by default so
+   * scenarios that restart the bot need not wait out the bucket.
+   */
+  readonly enforceIdentifyRate: boolean;
 }
 
-export const DEFAULT_SHARDING: ShardingRules = { recommendedShards: 1, maxConcurrency: 1, maxGuildsPerShard: 2_500 };
+export const DEFAULT_SHARDING: ShardingRules = { recommendedShards: 1, maxConcurrency: 1, maxGuildsPerShard: 2_500, enforceIdentifyRate: false };
 
 /** The d of the bot's op 4. */
 export interface VoiceStateRequest {
@@ -276,7 +281,8 @@ export class GatewayServer {
     // Shards in one bucket (id % max_concurrency) may identify once per 5 s.
     const at = performance.now();
     const bucket = id % sharding.maxConcurrency;
-    const tooSoon = this.identifies.some((e) => e.accepted && e.shard % sharding.maxConcurrency === bucket && at - e.at < IDENTIFY_BUCKET_MS);
+    const tooSoon =
+      sharding.enforceIdentifyRate && this.identifies.some((e) => e.accepted && e.shard % sharding.maxConcurrency === bucket && at - e.at < IDENTIFY_BUCKET_MS);
     this.identifies.push({ shard: id, at, accepted: !tooSoon });
     if (tooSoon) {
       this.deps.log(`GW identify of shard ${id} too soon for its bucket: op 9`);

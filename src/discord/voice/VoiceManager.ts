@@ -70,6 +70,7 @@ const LEAVE_ALL_TIMEOUT_MS = 3_000;
 const REJOINED_NOTICE = 'My voice connection restarted; if I missed what you just said, please say it again.';
 /** A rejoin after the gateway came back is mentioned in chat only when the bot was away this long (ms). */
 const GATEWAY_NOTICE_AFTER_MS = 3_000;
+const RESTARTED_NOTICE = "I'm back after a restart. If you said something just now, please say it again.";
 const REJOIN_FAILED_NOTICE = 'I lost my voice connection and could not get back in: use /join to call me again.';
 
 export interface VoiceManagerOptions {
@@ -90,6 +91,8 @@ export class VoiceManager {
   readonly #sessionWatchers: Array<(guildId: string, session: VoiceSession) => void> = [];
   /** Guilds whose voice connection asked the gateway for something (op 4) while it was down. */
   readonly #unsignalled = new Set<string>();
+  /** Set by a shutdown's leaveAll: channels left then are remembered, to go back to on the next start. */
+  #shuttingDown = false;
   /** When a gateway shard started reconnecting (performance.now()); undefined while the gateway is up. */
   #gatewayDownSince: number | undefined;
 
@@ -174,6 +177,7 @@ export class VoiceManager {
       this.#conversations.set(guildId, conversation);
       for (const watch of this.#sessionWatchers) watch(guildId, session);
       this.#checkOccupancy(channel.guild);
+      this.#remember(guildId, channel.id);
       guildLog.info({ channel: channel.id, worker: voice.workerId }, 'joined voice');
       return 'joined';
     } finally {
@@ -360,8 +364,12 @@ export class VoiceManager {
     return true;
   }
 
-  /** Leaves every channel (op 4 leave sent for each); resolves once all are out, or after a few seconds. */
+  /**
+   * Leaves every channel (op 4 leave sent for each) for a shutdown; resolves once all are out, or after a few
+   * seconds. The channels stay remembered, so the next start goes back to them (rejoinRemembered).
+   */
   async leaveAll(): Promise<void> {
+    this.#shuttingDown = true;
     const left = [...this.#conversations.values()].map((conversation) => conversation.voice.leave());
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
@@ -378,12 +386,60 @@ export class VoiceManager {
     conversation.session.destroy();
     conversation.speaker.close();
     this.#conversations.delete(guildId);
+    // Left on purpose (/leave, nobody left, kicked, the channel gone): not a place to come back to.
+    if (!this.#shuttingDown) this.#remember(guildId, null);
     this.#options.log.info({ guild: guildId, reason }, 'left voice');
+  }
+
+  /**
+   * After a start: goes back to the voice channels this bot was in before it stopped (a deploy, a crash, a
+   * shard restarted by its supervisor), for the servers this process serves, when someone is still there,
+   * and says so in the channel's chat. Remembered channels nobody is in any more are forgotten.
+   */
+  async rejoinRemembered(): Promise<void> {
+    const { client, cache, log } = this.#options;
+    let remembered: Awaited<ReturnType<typeof cache.store.voiceChannels.list>>;
+    try {
+      remembered = await cache.store.voiceChannels.list();
+    } catch (error) {
+      log.warn({ err: error }, 'could not read the voice channels to go back to');
+      return;
+    }
+    await Promise.all(
+      remembered.map(async ({ guildId, channelId }) => {
+        const guild = client.guilds.cache.get(guildId);
+        if (!guild) return; // another shard's server, or the bot was removed from it
+        const channel = guild.channels.cache.get(channelId);
+        const humans = channel?.isVoiceBased() ? channel.members.filter((member) => !member.user.bot).size : 0;
+        if (!channel?.isVoiceBased() || humans === 0) {
+          this.#remember(guildId, null);
+          return;
+        }
+        try {
+          await this.join(channel);
+          void this.#post(channel, RESTARTED_NOTICE);
+        } catch (error) {
+          log.warn({ err: error, guild: guildId }, 'could not go back to the voice channel after a restart');
+        }
+      }),
+    );
+  }
+
+  /** Writes down the voice channel the bot is in (null: none), in the background: voice never waits for it. */
+  #remember(guildId: string, channelId: string | null): void {
+    this.#options.cache.store.voiceChannels.set(guildId, channelId).catch((error: unknown) => {
+      this.#options.log.warn({ err: error, guild: guildId }, 'could not save the voice channel the bot is in');
+    });
   }
 
   #onVoiceState(before: VoiceState, after: VoiceState): void {
     const conversation = this.#conversations.get(after.guild.id);
-    if (!conversation || after.id === this.#options.client.user.id) return;
+    if (!conversation) return;
+    if (after.id === this.#options.client.user.id) {
+      // Moved by someone with Move Members: that is where to come back to.
+      if (after.channelId && after.channelId !== before.channelId) this.#remember(after.guild.id, after.channelId);
+      return;
+    }
     const botChannel = conversation.voice.channelId;
     if (after.member?.user.bot) conversation.voice.ignore(after.id);
     if (before.channelId === botChannel && after.channelId !== botChannel) conversation.voice.forget(after.id);
