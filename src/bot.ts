@@ -128,7 +128,7 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (setti
       const costs = new CostControl(cache, config.voice);
       const voice = new VoiceManager({ client: readyClient, config, omni, cache, costs, log, host: voiceHost });
       services = { config, model: config.omni.model, log, store, cache, omni, costs, voice, attachmentHosts };
-      served?.watch(voice);
+      served?.watch(voice, voiceHost);
       const scope = await registerCommands(client.rest, readyClient.application.id, allCommands, config.omni.model, config.discord.devGuildId);
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: allCommands.length, scope }, 'bot ready');
       await voice.rejoinRemembered();

@@ -1,5 +1,6 @@
 /** Starts the metrics endpoint for this bot process and ties it to the Discord client and the voice manager. */
 import { type Client, Status } from 'discord.js';
+import type { VoiceHost } from '../discord/voice/VoiceHost.ts';
 import type { VoiceManager } from '../discord/voice/VoiceManager.ts';
 import type { Logger } from '../log.ts';
 import { BotMetrics, type GatewayHealth } from './BotMetrics.ts';
@@ -8,8 +9,8 @@ import { MetricsServer } from './MetricsServer.ts';
 export interface ServedMetrics {
   readonly metrics: BotMetrics;
   readonly port: number;
-  /** Counts every voice conversation's turns from now on. */
-  watch(voice: VoiceManager): void;
+  /** Counts every voice conversation's turns from now on, and reports the voice threads' health. */
+  watch(voice: VoiceManager, host: VoiceHost): void;
   close(): Promise<void>;
 }
 
@@ -21,14 +22,21 @@ export async function serveMetrics(client: Client, basePort: number, log: Logger
   const shard = client.shard?.ids[0];
   const gateway: GatewayHealth = { ready: () => client.ws.status === Status.Ready, pingMs: () => client.ws.ping };
   let voice: VoiceManager | undefined;
-  const metrics = new BotMetrics({ ...(shard === undefined ? {} : { shard }), voiceGuilds: () => voice?.size ?? 0, gateway });
+  let voiceHost: VoiceHost | undefined;
+  const metrics = new BotMetrics({
+    ...(shard === undefined ? {} : { shard }),
+    voiceGuilds: () => voice?.size ?? 0,
+    gateway,
+    voiceHealth: () => voiceHost?.health(),
+  });
   const server = await MetricsServer.listen(metrics, gateway, basePort === 0 ? 0 : basePort + (shard ?? 0));
   log.info({ port: server.port }, 'metrics on /metrics, health on /healthz');
   return {
     metrics,
     port: server.port,
-    watch(manager) {
+    watch(manager, host) {
       voice = manager;
+      voiceHost = host;
       manager.onSession((_guildId, session) => session.on('turnDone', (outcome) => metrics.turnDone(outcome, session.recentTimings.at(-1))));
     },
     close: () => server.close(),

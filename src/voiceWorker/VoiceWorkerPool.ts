@@ -6,13 +6,15 @@
 import { getCACertificates } from 'node:tls';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
-import type { GuildVoiceLink, VoiceHost, VoiceJoinRequest } from '../discord/voice/VoiceHost.ts';
+import type { GuildVoiceLink, ThreadHealth, VoiceHost, VoiceHostHealth, VoiceJoinRequest } from '../discord/voice/VoiceHost.ts';
 import type { FromWorker, ToWorker, WorkerSettings } from './protocol.ts';
 import { RemoteGuildVoice, type RemotePlayback, type WorkerChannel } from './RemoteGuildVoice.ts';
 
 const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
 /** A worker whose heap grows past this is ended (and replaced) instead of slowing the whole process. */
 const MAX_OLD_GENERATION_MB = 512;
+/** A worker too busy to answer a health request this fast is reported without its figures. */
+const STATS_TIMEOUT_MS = 500;
 
 export type PoolSettings = Omit<WorkerSettings, 'workerId' | 'caCertificates'>;
 
@@ -28,6 +30,8 @@ class VoiceWorker implements WorkerChannel {
   readonly replies = new Map<number, RemotePlayback>();
   readonly started: Promise<StartedWorker>;
   readonly #nextReplyId: () => number;
+  /** Answers to `stats-request`, oldest first. */
+  readonly statsWaiters: Array<(stats: ThreadHealth['packets'] & { loopDelayP99Ms: number }) => void> = [];
   dead = false;
 
   constructor(workerId: number, settings: PoolSettings, nextReplyId: () => number) {
@@ -73,6 +77,7 @@ export class VoiceWorkerPool implements VoiceHost {
   #workerIds = 0;
   #replyIds = 0;
   #closing = false;
+  #deaths = 0;
 
   constructor(options: { size: number; settings: PoolSettings; log: Logger }) {
     this.size = options.size;
@@ -96,6 +101,29 @@ export class VoiceWorkerPool implements VoiceHost {
   /** The worker a guild's voice is on, if any. */
   workerOf(guildId: string): { readonly workerId: number; readonly thread: Worker } | undefined {
     return this.#slots.find((worker) => worker?.guilds.has(guildId));
+  }
+
+  /** Each running worker's guilds, reply packets and event-loop delay, and how many workers died so far. */
+  async health(): Promise<VoiceHostHealth> {
+    const running = this.#slots.filter((worker): worker is VoiceWorker => worker !== undefined && !worker.dead);
+    const threads = await Promise.all(
+      running.map(async (worker): Promise<ThreadHealth> => {
+        const stats = await new Promise<(ThreadHealth['packets'] & { loopDelayP99Ms: number }) | undefined>((resolve) => {
+          const timer = setTimeout(() => resolve(undefined), STATS_TIMEOUT_MS);
+          worker.statsWaiters.push((answer) => {
+            clearTimeout(timer);
+            resolve(answer);
+          });
+          worker.post({ type: 'stats-request' });
+        });
+        return {
+          workerId: worker.workerId,
+          guilds: worker.guilds.size,
+          ...(stats ? { packets: { sent: stats.sent, starved: stats.starved }, loopDelayP99Ms: stats.loopDelayP99Ms } : {}),
+        };
+      }),
+    );
+    return { threads, deaths: this.#deaths };
   }
 
   /** Ends every worker (the guilds should have left first, so their op 4 leave went out). */
@@ -127,6 +155,10 @@ export class VoiceWorkerPool implements VoiceHost {
 
   #route(worker: VoiceWorker, message: FromWorker): void {
     if (worker.dead) return;
+    if (message.type === 'stats') {
+      worker.statsWaiters.shift()?.({ sent: message.packetsSent, starved: message.packetsStarved, loopDelayP99Ms: message.loopDelayP99Ms });
+      return;
+    }
     if (message.type === 'reply-finished') {
       worker.replies.get(message.replyId)?.settle(message.playedMs);
       return;
@@ -144,6 +176,7 @@ export class VoiceWorkerPool implements VoiceHost {
     if (this.#slots[slot] === worker) this.#slots[slot] = undefined;
     for (const reply of worker.replies.values()) reply.abandon();
     if (this.#closing) return;
+    this.#deaths++;
     const guilds = [...worker.guilds.values()];
     worker.guilds.clear();
     this.#log.error({ worker: worker.workerId, code, guilds: guilds.length }, 'voice worker stopped: its guilds rejoin on a new worker');

@@ -47,7 +47,9 @@ export type ToWorker =
   /** The model's next chunk: 16-bit mono 24 kHz samples, transferred. */
   | { readonly type: 'reply-audio'; readonly replyId: number; readonly pcm: ArrayBuffer }
   | { readonly type: 'reply-end'; readonly replyId: number }
-  | { readonly type: 'reply-stop'; readonly replyId: number };
+  | { readonly type: 'reply-stop'; readonly replyId: number }
+  /** Asks for the worker's health figures; answered by `stats`. */
+  | { readonly type: 'stats-request' };
 
 export type FromWorker =
   /** The worker loaded its libraries and listens. */
@@ -68,7 +70,9 @@ export type FromWorker =
   /** The bot is out of the channel for good (kicked, channel deleted, reconnect failed, or left). */
   | { readonly type: 'gone'; readonly guildId: string; readonly reason: string }
   /** A reply ended or was stopped; `playedMs` is what the channel heard. */
-  | { readonly type: 'reply-finished'; readonly replyId: number; readonly playedMs: number };
+  | { readonly type: 'reply-finished'; readonly replyId: number; readonly playedMs: number }
+  /** Health figures since the worker started: reply packets sent and starved, event-loop delay p99 (ms). */
+  | { readonly type: 'stats'; readonly packetsSent: number; readonly packetsStarved: number; readonly loopDelayP99Ms: number };
 
 /** Milliseconds since the epoch, with sub-millisecond precision: comparable across threads. */
 export function epochNow(): number {

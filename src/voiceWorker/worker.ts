@@ -4,7 +4,9 @@
  * from the main thread is handled here; nothing in this thread sees discord.js.
  */
 import { setDefaultCACertificates } from 'node:tls';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
+import { replyPacketCounts } from '../discord/voice/replyResource.ts';
 import { generateDependencyReport, type DiscordGatewayAdapterCreator, type DiscordGatewayAdapterLibraryMethods } from '@discordjs/voice';
 import { opusBackend } from '../audio/opus.ts';
 import { GuildVoice } from '../discord/voice/GuildVoice.ts';
@@ -108,6 +110,16 @@ function startReply(message: Extract<ToWorker, { type: 'reply-start' }>): void {
   });
 }
 
+/** Event-loop delay of this thread: a late loop is a late packet for every guild on it. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+function threadStats(): { packetsSent: number; packetsStarved: number; loopDelayP99Ms: number } {
+  const p99 = Math.max(0, loopDelay.percentile(99) / 1e6 - 10);
+  loopDelay.reset();
+  return { packetsSent: replyPacketCounts.sent, packetsStarved: replyPacketCounts.starved, loopDelayP99Ms: p99 };
+}
+
 function handle(message: ToWorker): void {
   switch (message.type) {
     case 'join':
@@ -142,6 +154,9 @@ function handle(message: ToWorker): void {
       return;
     case 'reply-stop':
       replies.get(message.replyId)?.stop();
+      return;
+    case 'stats-request':
+      post({ type: 'stats', ...threadStats() });
       return;
   }
 }

@@ -11,6 +11,14 @@ before(async () => {
 });
 after(() => world.close());
 
+/** The sum of a metric's samples over all its labels. */
+function total(text: string, name: string): number {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
 async function scrape(path: string): Promise<{ status: number; text: string }> {
   const response = await fetch(`http://127.0.0.1:${world.bot.metricsPort()}${path}`);
   return { status: response.status, text: await response.text() };
@@ -54,5 +62,12 @@ test('/healthz and /metrics report the gateway, voice guilds, turns, latencies a
   assert.equal(sample(metrics, 'model_first_audio_seconds_count'), 1);
   assert.ok((sample(metrics, 'voice_reply_latency_seconds_sum') ?? 0) > 0);
   assert.ok(sample(metrics, 'process_cpu_user_seconds_total') !== undefined, 'process metrics are there too');
+  // The voice threads: the guild's worker, its packets (the 0.5 s reply is 25 frames, plus 5 of trailing
+  // silence), and the counter of frames that had no audio ready.
+  assert.equal(sample(metrics, 'voice_workers'), world.config.voice.workers === 0 ? 0 : 1);
+  assert.equal(total(metrics, 'voice_thread_guilds'), 1);
+  assert.equal(sample(metrics, 'voice_worker_deaths_total'), 0);
+  assert.ok(total(metrics, 'voice_reply_packets_total') >= 30, `${total(metrics, 'voice_reply_packets_total')} reply packets counted`);
+  assert.match(metrics, /^voice_reply_packets_starved_total\{thread="\w+"\} \d+$/m);
   assert.equal((await scrape('/nothing')).status, 404);
 });

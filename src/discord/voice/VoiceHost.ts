@@ -7,6 +7,7 @@ import type { Logger } from '../../log.ts';
 import type { VoiceOutput } from '../../playback/VoiceOutput.ts';
 import type { SpeechDetector } from '../../receive/SpeakerListener.ts';
 import { GuildVoice, type HeardSpeech } from './GuildVoice.ts';
+import { replyPacketCounts } from './replyResource.ts';
 
 /** A guild's presence in a voice channel, wherever its connection lives. */
 export interface GuildVoiceLink extends VoiceOutput {
@@ -48,11 +49,30 @@ export interface VoiceJoinRequest {
   readonly listener: VoiceLinkListener;
 }
 
+/** One thread holding voice connections: its guilds, its reply packets, how late its event loop runs. */
+export interface ThreadHealth {
+  /** undefined: the main thread (VOICE_WORKERS=0). */
+  readonly workerId: number | undefined;
+  readonly guilds: number;
+  /** Reply packets the players took, and reads that found no audio ready mid-reply (heard as a hole). */
+  readonly packets?: { readonly sent: number; readonly starved: number };
+  /** Event-loop delay p99 since the last report (ms): a late loop is a late packet for every guild on it. */
+  readonly loopDelayP99Ms?: number;
+}
+
+export interface VoiceHostHealth {
+  readonly threads: readonly ThreadHealth[];
+  /** Voice workers that died since the start (each one's guilds rejoined on a new worker). */
+  readonly deaths: number;
+}
+
 export interface VoiceHost {
   /** Joins and resolves once audio can flow; throws BotError with a readable reason otherwise. */
   join(request: VoiceJoinRequest): Promise<GuildVoiceLink>;
   /** Number of voice workers (0: voice runs on the main thread). */
   readonly size: number;
+  /** Health figures for metrics. */
+  health(): Promise<VoiceHostHealth>;
   /** Stops the host's threads (after the guilds have left). */
   close(): Promise<void>;
 }
@@ -60,6 +80,7 @@ export interface VoiceHost {
 /** VOICE_WORKERS=0: every guild's voice on the main thread, as one GuildVoice each. */
 export class InProcessVoiceHost implements VoiceHost {
   readonly size = 0;
+  #guilds = 0;
   readonly #createDetector: () => SpeechDetector;
   readonly #decryptionFailureTolerance: number;
   readonly #speculationMs: number;
@@ -92,11 +113,13 @@ export class InProcessVoiceHost implements VoiceHost {
         onTentativeEnd: (speech) => request.listener.onTentativeEnd(speech),
         onResumed: (userId) => request.listener.onResumed(userId),
         onGone: (reason) => {
+          this.#guilds--;
           gone();
           request.listener.onGone(reason);
         },
       },
     });
+    this.#guilds++;
     return {
       get channelId() {
         return voice.channelId;
@@ -110,6 +133,10 @@ export class InProcessVoiceHost implements VoiceHost {
         return left;
       },
     };
+  }
+
+  async health(): Promise<VoiceHostHealth> {
+    return { threads: [{ workerId: undefined, guilds: this.#guilds, packets: { ...replyPacketCounts } }], deaths: 0 };
   }
 
   async close(): Promise<void> {}

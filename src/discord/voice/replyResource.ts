@@ -16,6 +16,12 @@ import { Readable } from 'node:stream';
 const TRAILING_SILENCE_FRAMES = 5;
 const SILENCE_FRAME = Buffer.from([0xf8, 0xff, 0xfe]);
 
+/**
+ * Packets the players of this thread took, and reads that found no audio ready mid-reply (the player then
+ * sends silence: a hole the listener hears). For metrics; one count per thread.
+ */
+export const replyPacketCounts = { sent: 0, starved: 0 };
+
 /** Starts `packets` (Opus, one packet per 20 ms frame) on `player`; the player goes Idle once all were sent. */
 export function playReply(player: AudioPlayer, packets: Readable): AudioResource<null> {
   const stream = new ReplyPackets(packets, () => {
@@ -57,6 +63,10 @@ class ReplyPackets extends Readable {
   /** The player reads one packet per cycle with no size; Node's own `read(0)` probes are not reads. */
   override read(size?: number): Buffer | null {
     const packet = super.read(size) as Buffer | null;
+    if (size === undefined) {
+      if (packet !== null) replyPacketCounts.sent++;
+      else if (!this.#sourceDone) replyPacketCounts.starved++;
+    }
     if (packet === null && size === undefined && this.#sourceDone && this.readableLength === 0 && !this.#drainedSignalled) {
       this.#drainedSignalled = true;
       // Never inside the library's call: the cycle's walk must not see the player change state.
