@@ -9,24 +9,13 @@ import { FileRefusal } from '../../src/media/problems.ts';
 import { prepareFile } from '../../src/media/prepare.ts';
 import { probeVideo } from '../../src/media/probeVideo.ts';
 import { MODELS } from '../../src/omni/catalogue.ts';
+import { random as seededRandom } from '../audio/signal.ts';
 import { makePng } from '../support/images.ts';
 import { mediaFixture } from './files.ts';
 import { isoBox, mp4WithEmptyMehd } from './videoFiles.ts';
 
 const flash = MODELS['qwen3-omni-flash']!;
 const CASES_PER_SEED = Number(process.env.FUZZ_CASES ?? 220);
-
-/** mulberry32: a tiny seeded PRNG, so every case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values that break size and offset arithmetic. */
 const EDGE_UINT32 = [0, 1, 7, 8, 9, 16, 0x7f, 0xff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
@@ -125,7 +114,7 @@ test('a hand-made MP4 with an empty mehd box is refused as damaged, not a RangeE
 for (const [index, [name, original, fix = (bytes: Buffer) => bytes]] of SEEDS.entries()) {
   test(`${CASES_PER_SEED} mutations of ${name} are refused or accepted, never crash`, async () => {
     const seed = 0x5eed + index;
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const source = original();
     const crashes: string[] = [];
     for (let i = 0; i < CASES_PER_SEED && crashes.length < 3; i++) {

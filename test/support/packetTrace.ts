@@ -5,6 +5,7 @@
  * to a new SSRC. The impairments are seeded, so a trace is the same every run.
  */
 import { OPUS_FRAME_SAMPLES } from '../../src/audio/opus.ts';
+import { random } from '../audio/signal.ts';
 import { SILENCE_FRAME } from '../sim/rtp.ts';
 import { encodeOpusFrames } from '../sim/speech.ts';
 import { toDiscordPcm } from './speechPieces.ts';
@@ -25,18 +26,6 @@ export interface TracePacket {
   readonly timestamp: number;
   readonly arrivalMs: number;
   readonly opus: Buffer;
-}
-
-/** A deterministic random source in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 function isSilent(pcm: Int16Array, frame: number): boolean {
@@ -70,8 +59,8 @@ export function clientTrace(samples16k: Int16Array, stream = { ssrc: 4242, seque
 
 /** The packets that survive a network losing `share` of them (sequence numbers and timestamps keep their holes). */
 export function lose(trace: readonly TracePacket[], share: number, seed: number): TracePacket[] {
-  const random = seededRandom(seed);
-  return trace.filter(() => random() >= share);
+  const next = random(seed);
+  return trace.filter(() => next() >= share);
 }
 
 /** How a network and client deliver a trace, besides losing packets. */
@@ -87,7 +76,7 @@ export interface Delivery {
 
 /** The trace as delivered, in arrival order. */
 export function deliver(trace: readonly TracePacket[], delivery: Delivery): TracePacket[] {
-  const random = seededRandom(delivery.seed);
+  const next = random(delivery.seed);
   const out: TracePacket[] = [];
   const switchAt = delivery.newSsrcAtPacket ?? Number.POSITIVE_INFINITY;
   const switched = trace[switchAt];
@@ -103,9 +92,9 @@ export function deliver(trace: readonly TracePacket[], delivery: Delivery): Trac
       };
     }
     const late = delivery.late;
-    if (late && random() < late.share) packet = { ...packet, arrivalMs: packet.arrivalMs + late.minMs + random() * (late.maxMs - late.minMs) };
+    if (late && next() < late.share) packet = { ...packet, arrivalMs: packet.arrivalMs + late.minMs + next() * (late.maxMs - late.minMs) };
     out.push(packet);
-    if (random() < (delivery.duplicates ?? 0)) out.push({ ...packet, arrivalMs: packet.arrivalMs + random() * 30 });
+    if (next() < (delivery.duplicates ?? 0)) out.push({ ...packet, arrivalMs: packet.arrivalMs + next() * 30 });
   }
   // Stable: packets arriving at the same moment keep their sending order.
   return out.sort((a, b) => a.arrivalMs - b.arrivalMs);
