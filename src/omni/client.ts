@@ -78,7 +78,12 @@ function idleTimeout(idleTimeoutMs: number, receivedAny: boolean, requestId: str
 }
 
 /** Streams model replies as OmniEvents; one instance serves the whole process. */
-export class OmniClient {
+/** What a conversation needs of the model: one streamed reply per request (OmniClient, or a fake in tests). */
+export interface ReplyStreamer {
+  stream(request: OmniRequest, options: StreamOptions): AsyncIterable<OmniEvent>;
+}
+
+export class OmniClient implements ReplyStreamer {
   readonly #openai: OpenAI;
   readonly #options: Required<Omit<OmniClientOptions, 'fetch' | 'apiKey' | 'baseURL'>>;
 

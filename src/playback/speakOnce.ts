@@ -1,7 +1,7 @@
 /** Plays one model reply through the guild's speaker (used for voice previews); resolves when it has ended. */
 import type { OmniUsage } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
-import type { ReplyStreamer } from '../session/VoiceSession.ts';
+import type { ReplyStreamer } from '../omni/client.ts';
 import type { Speaker, SpeechRequest } from './GuildSpeaker.ts';
 import { LiveSpeech, type SpeechEnd } from './LiveSpeech.ts';
 

@@ -13,8 +13,8 @@ import { MODEL_INPUT_SAMPLE_RATE } from '../audio/pipelines.ts';
 import { BotError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { OmniModel } from '../omni/catalogue.ts';
-import type { StreamOptions } from '../omni/client.ts';
-import { MODEL_OUTPUT_SAMPLE_RATE, type OmniEvent, type OmniUsage } from '../omni/events.ts';
+import type { ReplyStreamer } from '../omni/client.ts';
+import { MODEL_OUTPUT_SAMPLE_RATE, type OmniUsage } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
 import { textTokens } from '../omni/tokens.ts';
 import type { Speaker } from '../playback/GuildSpeaker.ts';
@@ -53,10 +53,6 @@ export interface SessionChat {
   post(text: string): void;
   /** Shows that the bot is working on an answer (Discord's typing indicator, which lasts about 10 s). */
   typing?(): void;
-}
-
-export interface ReplyStreamer {
-  stream(request: OmniRequest, options: StreamOptions): AsyncIterable<OmniEvent>;
 }
 
 export interface VoiceSessionOptions {

@@ -11,7 +11,7 @@ import { LiveSpeech } from '../../playback/LiveSpeech.ts';
 import { speakOnce } from '../../playback/speakOnce.ts';
 import type { Logger } from '../../log.ts';
 import { findVoice } from '../../omni/catalogue.ts';
-import type { ReplyStreamer } from '../../session/VoiceSession.ts';
+import type { ReplyStreamer } from '../../omni/client.ts';
 import { VoiceSession, type SessionState, type Utterance } from '../../session/VoiceSession.ts';
 import type { CostControl } from '../../session/CostControl.ts';
 import type { StoreCache } from '../../store/StoreCache.ts';
