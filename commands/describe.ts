@@ -5,7 +5,7 @@
 import { SlashCommandBuilder, type Attachment } from 'discord.js';
 import type { SlashCommand } from '../src/discord/command.ts';
 import { interactionSink } from '../src/discord/chat/interactionSink.ts';
-import { defaultQuestion, readPostedMedia } from '../src/discord/chat/postedMedia.ts';
+import { defaultQuestion, readPostedFiles } from '../src/discord/chat/postedMedia.ts';
 import { respond } from '../src/discord/chat/respond.ts';
 
 /** Discord lets a message carry ten files; the command takes as many. */
@@ -33,7 +33,8 @@ export const describe: SlashCommand = {
     const files = [interaction.options.getAttachment('file', true), ...EXTRA_FILES.map((name) => interaction.options.getAttachment(name))].filter(
       (file): file is Attachment => file !== null,
     );
-    const media = await readPostedMedia(files, services, { asSequence: interaction.options.getBoolean('as-sequence') ?? false });
+    // Every file's problem is said; the good ones are described when they still go together.
+    const { media, leftOut } = await readPostedFiles(files, services, { asSequence: interaction.options.getBoolean('as-sequence') ?? false });
     await respond(
       {
         userId: interaction.user.id,
@@ -41,6 +42,7 @@ export const describe: SlashCommand = {
         askerVoiceChannelId: interaction.guild?.voiceStates.cache.get(interaction.user.id)?.channelId,
         text: interaction.options.getString('question') ?? defaultQuestion(media, interaction.user.displayName),
         media,
+        notes: leftOut,
         speakInVoice: interaction.options.getBoolean('speak') ?? true,
         wantVoiceMessage: false,
       },

@@ -66,3 +66,17 @@ test('a name with a right-to-left override and @everyone is echoed as plain text
   assert.doesNotMatch(content, /@everyone/);
   assert.match(content, /^@\u200beveryone gnp\.exe is a Windows program;/);
 });
+
+test('/describe with a good image and a bad one describes the good one, with a note naming the bad one', async () => {
+  const { sim, fake } = world;
+  fake.script({ text: 'A gradient.', chunkIntervalMs: 5 });
+  const interaction = await sim
+    .user('alice')
+    .slash('describe', { file: { name: 'good.png', data: makePng(64, 64) }, file2: { name: 'tiny.png', data: makePng(8, 8) }, speak: false });
+  const answer = await interaction.reply({ matching: (m) => /gradient\.$/.test(m.content ?? ''), timeoutMs: 15_000 });
+  assert.equal(answer.content, '-# tiny.png is 8x8 px; both sides must be larger than 10 px.\nA gradient.');
+  assert.deepEqual(
+    fake.requests.at(-1)!.images.map((image) => [image.width, image.height]),
+    [[64, 64]],
+  );
+});

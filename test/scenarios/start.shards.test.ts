@@ -1,7 +1,9 @@
-// `npm start` with SHARD_COUNT=auto against a simulator that recommends two shards: one supervisor process
-// starts a bot process per shard, each serves only its own guilds (people on both shards are answered),
-// /status and the logs name the shard, a shard process that dies is started again by the supervisor and
-// goes back to its voice channel while the other shard carries on, and SIGTERM stops everything cleanly.
+// `npm start` with SHARD_COUNT=auto against a simulator that recommends two shards, both processes on one
+// PostgreSQL (SQLite where PostgreSQL is not installed, outside CI): one supervisor process starts a bot
+// process per shard, each serves only its own guilds (people on both shards are answered), a voice chosen
+// through one shard is used by the other, each server's /usage is the shared ledger's, /status and the logs
+// name the shard, a shard process killed while the other shard's reply plays is started again and goes back
+// to its voice channel while that reply plays on unbroken, and SIGTERM stops everything cleanly.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,14 +15,18 @@ import { type FakeOmni, startFakeOmni } from '../fakes/omni/server.ts';
 import { type Simulator, startSimulator } from '../sim/simulator.ts';
 import { envTrustingSimCA } from '../sim/tls.ts';
 import { withTimeout } from '../sim/waiters.ts';
-import { speechFixture } from './support.ts';
+import { testPostgres } from '../store/engines.ts';
+import { postgresUnavailable } from '../store/postgres.ts';
+import { rtpBreaks, speechFixture } from './support.ts';
 import { botEnvironment } from './world.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const GUILDS = [
   { name: 'Shard Zero', users: ['alice'] },
-  { name: 'Shard One', users: ['carol'] },
+  { name: 'Shard One', users: ['carol', 'alice'] },
 ];
+/** PostgreSQL where it is installed (always in CI: .ci/run installs it), the SQLite file otherwise. */
+const ENGINE = postgresUnavailable() && process.env.CI !== 'true' ? 'sqlite' : 'postgres';
 let sim: Simulator;
 let fake: FakeOmni;
 let bot: ChildProcess;
@@ -52,7 +58,11 @@ before(async () => {
   const env = await envTrustingSimCA({
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
-    ...botEnvironment(sim, fake, dataDir, { LOG_LEVEL: 'info', SHARD_COUNT: 'auto' }),
+    ...botEnvironment(sim, fake, dataDir, {
+      LOG_LEVEL: 'info',
+      SHARD_COUNT: 'auto',
+      ...(ENGINE === 'postgres' ? { DATABASE_URL: await (await testPostgres()).createDatabase() } : {}),
+    }),
   });
   bot = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   bot.stdout!.on('data', (chunk: Buffer) => {
@@ -76,16 +86,27 @@ async function joinVoice(user: string, guild: string): Promise<void> {
   await (await person.slash('join')).reply({ matching: (m) => /Joined/.test(m.content ?? ''), timeoutMs: 30_000 });
 }
 
-async function talk(user: string, guild: string, toneHz: number): Promise<void> {
+/** `user` says a sentence in `guild`; resolves with the model's request once the whole reply was heard. */
+async function talk(user: string, guild: string, toneHz: number) {
   const person = sim.user(user, guild);
   fake.script({ text: `Hello ${user}.`, audio: { toneHz, seconds: 1 } });
+  const asked = fake.nextRequest();
   const heard = sim.botAudioIn(guild).nextUtterance(20_000);
   await person.say(speechFixture('en_no_lead').path);
   const reply = await heard;
   assert.ok(Math.abs(reply.pcm.length / 2 / 48_000 - 1) < 0.06, `${user} heard the whole 1 s reply`);
+  return asked;
 }
 
-test('two shard processes serve their own guilds, a dead one comes back, SIGTERM stops both', async () => {
+/** The day's total in a server's /usage for `user` (first line of the embed: "**N** tokens"). */
+async function usageToday(user: string, guild: string): Promise<number> {
+  const answer = await (await sim.user(user, guild).slash('usage')).reply();
+  const match = /\*\*([\d,]+)\*\* tokens/.exec(JSON.stringify(answer.embeds ?? []));
+  assert.ok(match, `a token count in /usage: ${JSON.stringify(answer.embeds)}`);
+  return Number(match[1]!.replaceAll(',', ''));
+}
+
+test(`two shard processes on ${ENGINE} serve their own guilds, share settings and the ledger, a dead one comes back, SIGTERM stops both`, async () => {
   assert.equal(sim.shardOf('Shard Zero', 2), 0);
   assert.equal(sim.shardOf('Shard One', 2), 1);
   await printed(/"all shards ready"/, 'both shards to be ready');
@@ -102,16 +123,36 @@ test('two shard processes serve their own guilds, a dead one comes back, SIGTERM
   await talk('carol', 'Shard One', 660);
   assert.deepEqual(sim.gateway.misroutedVoiceStates, [], 'every op 4 went out on the shard that owns its guild');
 
+  // Alice picks a voice through shard 0; her next sentence, in the server on shard 1, is answered in it.
+  const chosen = await (await sim.user('alice', 'Shard Zero').slash('voice set', { voice: 'Ethan' })).reply();
+  assert.match(chosen.content ?? '', /Ethan/);
+  await sim.user('alice', 'Shard Zero').leaveVoice();
+  await sim.user('alice', 'Shard One').joinVoice('General');
+  assert.equal((await talk('alice', 'Shard One', 480)).voice, 'Ethan');
+  // Each server's /usage (each answered by its own shard process) reads the one ledger both write to.
+  const [zero, one] = [await usageToday('alice', 'Shard Zero'), await usageToday('alice', 'Shard One')];
+  assert.ok(zero > 0 && one > 0, `alice's tokens: ${zero} in Shard Zero, ${one} in Shard One`);
+  await sim.user('alice', 'Shard One').leaveVoice();
+  await sim.user('alice', 'Shard Zero').joinVoice('General');
+
   const status = await (await sim.user('carol', 'Shard One').slash('status')).reply();
   assert.match(JSON.stringify(status.embeds ?? []), /"name":"Shard","value":"1 of 2"/);
   assert.match(output, /"shard":0[^\n]*"joined voice"/);
   assert.match(output, /"shard":1[^\n]*"joined voice"/);
 
-  // Shard 1's process dies; the supervisor starts it again and it identifies anew.
+  // Shard 1's process dies while shard 0's 3 s reply plays; the supervisor starts it again and it identifies anew.
   const [, pid] = (await printed(/"shard":1,"pid":(\d+)[^\n]*"shard process started"/, 'shard 1 to have started')) as unknown as [string, string];
+  fake.script({ text: 'A longer answer.', audio: { toneHz: 600, seconds: 3 } });
+  const asked = fake.nextRequest();
+  const longReply = sim.botAudioIn('Shard Zero').nextUtterance(20_000);
+  await sim.user('alice', 'Shard Zero').say(speechFixture('en_no_lead').path);
+  await (await asked).firstAudioAt;
   const mark = output.length;
   const sessionsBefore = sim.gateway.sessions.length;
   process.kill(Number(pid), 'SIGKILL');
+  const played = await longReply;
+  assert.ok(Math.abs(played.pcm.length / 2 / 48_000 - 3) < 0.06, 'shard 0 played its whole 3 s reply');
+  assert.deepEqual(rtpBreaks(played), [], "shard 0's reply ran on as one unbroken RTP stream");
   await printed(/"shard":1[^\n]*"shard process died: restarting it"/, 'the supervisor to see shard 1 die', mark);
   await printed(/"shard":1[^\n]*"shard ready"/, 'shard 1 to be ready again', mark);
   assert.equal(sim.gateway.sessions.length, sessionsBefore + 1);
@@ -120,7 +161,7 @@ test('two shard processes serve their own guilds, a dead one comes back, SIGTERM
   // Its server's voice comes back: the new shard process goes back to the channel it was in and answers.
   await printed(/"shard":1[^\n]*"joined voice"/, "shard 1's voice to come back", mark);
   await talk('carol', 'Shard One', 770);
-  // Shard 0 never noticed: it still answers, reply whole.
+  // Shard 0 still answers, reply whole.
   await talk('alice', 'Shard Zero', 550);
 
   const outputEnds = once(bot.stdout!, 'end');
