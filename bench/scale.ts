@@ -27,13 +27,15 @@ import { startSimulator, type Simulator } from '../test/sim/simulator.ts';
 import { envTrustingSimCA } from '../test/sim/tls.ts';
 import { withTimeout } from '../test/sim/waiters.ts';
 import { opusPackets, speechPieces } from '../test/support/speechPieces.ts';
-import { atLeast, atMost, type Figure, paired, type Section } from './lib/figures.ts';
+import { atLeast, atMost, type Figure, figure, paired, type Section } from './lib/figures.ts';
 import { continuity, GAP_LIMIT_MS, type Continuity } from './lib/playback.ts';
 
 const FIRST_BYTE_MS = 234;
 const JOIN_CONCURRENCY = 10;
 const STALL_MS = 250;
 const HOGS = 2;
+/** Shard processes in the sharded run: one per core on this machine's size. */
+const SHARDS = 2;
 
 type Mode = 'on' | 'off';
 const MODES: readonly Mode[] = ['off', 'on'];
@@ -131,6 +133,7 @@ export const run: Section = async ({ smoke, log, args }) => {
     return { name: 'scale', title: `5. Scale (modes: ${modes.join(', ')})`, figures: [], notes: [], detail: { plan, ...results } };
 
   const { on, off } = results;
+  const sharded = await measureSharded(SHARDS, plan, pieces, log, args);
   const level = (result: ModeResult, guilds: number): Measured | undefined => result.levels.find((m) => m.guilds === guilds);
   const counts = (m: Measured | undefined): string => (m ? `${m.replies - m.repliesWithGap}/${m.replies + m.failedTurns}` : 'not run');
   const figures: Figure[] = [];
@@ -178,6 +181,12 @@ export const run: Section = async ({ smoke, log, args }) => {
       text: '>= 3x workers off',
       meets: (value) => off.most > 0 && value >= 3 * off.most,
     }),
+    figure(
+      'scale.shards.most',
+      `most guilds with every reply continuous, ${SHARDS} shard processes with 1 voice worker each (one process, workers on: ${on.most})`,
+      sharded.most,
+      'guilds',
+    ),
     paired(
       'scale.hogs.continuous',
       `1 guild beside ${HOGS} CPU-bound processes: replies continuous (on ${counts(on.hogs)}, off ${counts(off.hogs)})`,
@@ -221,9 +230,10 @@ export const run: Section = async ({ smoke, log, args }) => {
       `Columns: "value" is the bot with VOICE_WORKERS unset (the default); "workers off" is VOICE_WORKERS=0, the single-thread design. Bot process threads at ${plan.small} guilds: ${threads(on)} vs ${threads(off)}: ${workersSeen ? 'the default ran voice workers.' : 'the same, so this build ignores VOICE_WORKERS and both columns measure the single-thread path.'}`,
       `Each guild: one user speaks a ${smoke ? '0.7-1.5' : '0.7-3'} s utterance, the bot answers ${plan.replySeconds} s of audio after a ${FIRST_BYTE_MS} ms first byte, the user pauses 0.2-0.6 s and speaks again. The bot runs in its own process; the simulator and the fake model run in the benchmark process, so gaps are measured on arrival there.`,
       `Continuous: no packet later than ${GAP_LIMIT_MS} ms after the one before it; an unanswered turn counts as a broken reply. CPU is the bot process's user+system time over the window, all threads (100 % = one core). Memory per guild: RSS difference between the ${plan.small}- and ${plan.large}-guild windows.`,
+      `Sharded: the busy levels again with the bot started as \`npm start\` does with SHARD_COUNT=${SHARDS} (a supervisor and one bot process per shard, guilds split between them by Discord's rule) and VOICE_WORKERS=1 in each, so as many voice threads as the one-process default here; only what the guilds heard is measured (no CPU hook in those processes).`,
       `Stall: the bot is started with --import bench/support/stall.ts, which on a signal busy-waits ${STALL_MS} ms on its main thread every ${plan.stallEveryMs} ms (no hook in the bot); a gap is caused by a stall when it overlaps one.`,
     ],
-    detail: { plan, on, off },
+    detail: { plan, on, off, sharded },
   };
 };
 
@@ -301,6 +311,38 @@ async function measureMode(
   return { mode, opus, levels, most, hogs: hogs!, stall: stall! };
 }
 
+/**
+ * The busy levels again with the bot as SHARD_COUNT processes (one voice worker each, so as many voice
+ * threads as the one-process default on this machine): the most guilds with every reply continuous.
+ */
+async function measureSharded(
+  shards: number,
+  plan: Plan,
+  pieces: readonly Buffer[][],
+  log: (line: string) => void,
+  args: Readonly<Record<string, string | boolean>>,
+): Promise<{ levels: Measured[]; most: number }> {
+  const world = await startBotWorld(Math.max(...plan.levels), plan, { VOICE_WORKERS: '1' }, args, shards);
+  const say = (line: string): void => log(`scale [${shards} shard processes]: ${line}`);
+  const levels: Measured[] = [];
+  let most = 0;
+  try {
+    for (const guilds of plan.levels) {
+      if (world.exited()) break;
+      await world.join(guilds);
+      const { summary: measured } = await world.measure(guilds, plan.windowMs, pieces);
+      levels.push(measured);
+      say(describe(measured, `${guilds} guild${guilds === 1 ? '' : 's'}`));
+      if (measured.continuousPct === 100 && measured.replies > 0) most = guilds;
+      else break;
+      await world.settle();
+    }
+  } finally {
+    await world.close();
+  }
+  return { levels, most };
+}
+
 function readStalls(file: string): Array<readonly [number, number]> {
   try {
     return readFileSync(file, 'utf8')
@@ -319,12 +361,20 @@ function describe(m: Measured, what: string): string {
 }
 
 /** The simulator and fake model in this process, the bot in its own, and the means to drive a window. */
-async function startBotWorld(guildCount: number, plan: Plan, modeEnv: Record<string, string>, args: Readonly<Record<string, string | boolean>>) {
+async function startBotWorld(
+  guildCount: number,
+  plan: Plan,
+  modeEnv: Record<string, string>,
+  args: Readonly<Record<string, string | boolean>>,
+  /** Gateway shards: the bot is started as `npm start` would with SHARD_COUNT (a supervisor and a process per shard). */
+  shards?: number,
+) {
   const { replySeconds } = plan;
   const stallLog = join(mkdtempSync(join(tmpdir(), 'omni-bench-stall-')), 'stalls.txt');
   const sim: Simulator = await startSimulator({
     guilds: Array.from({ length: guildCount }, (_, i) => ({ name: `Guild ${i}`, users: [`user${i}`] })),
     decodeBotAudio: false,
+    ...(shards ? { sharding: { recommendedShards: shards, maxConcurrency: shards } } : {}),
   });
   const fake: FakeOmni = await startFakeOmni({ realtime: true });
   fake.setDefaultReply({ text: 'Sure.', audio: { toneHz: 330, seconds: replySeconds }, firstByteDelayMs: FIRST_BYTE_MS });
@@ -342,28 +392,39 @@ async function startBotWorld(guildCount: number, plan: Plan, modeEnv: Record<str
     ...(typeof args.cpuProfile === 'string' ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfile}`] : []),
     ...(typeof args.botArgs === 'string' ? args.botArgs.split(',') : []),
   ];
-  const bot: ChildProcess = fork(new URL('support/botProcess.ts', import.meta.url).pathname, [], {
-    env,
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const bot: ChildProcess = shards
+    ? spawn(process.execPath, ['--disable-warning=ExperimentalWarning', new URL('../src/main.ts', import.meta.url).pathname], {
+        env: { ...env, SHARD_COUNT: String(shards), LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+    : fork(new URL('support/botProcess.ts', import.meta.url).pathname, [], {
+        env,
+        execArgv,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
   let exited: string | undefined;
   bot.once('exit', (code, signal) => (exited = `the bot process exited (code ${code}, signal ${signal})`));
   const request = async (type: string): Promise<WindowReport | undefined> => {
-    if (exited) return undefined;
+    // A sharded bot is several processes started the normal way: no measuring hook, only what the guilds heard.
+    if (exited || shards) return undefined;
     const reply = type === 'stop' ? Promise.race([once(bot, 'message'), once(bot, 'exit').then(() => [undefined])]) : undefined;
     bot.send({ type });
     return reply ? ((await reply)[0] as WindowReport | undefined) : undefined;
   };
   const close = async (): Promise<void> => {
-    if (!exited) bot.send({ type: 'exit' });
+    if (!exited) {
+      if (shards) bot.kill('SIGTERM');
+      else bot.send({ type: 'exit' });
+    }
     if (!exited) await withTimeout(once(bot, 'exit'), 10_000, 'the bot process to exit').catch(() => bot.kill('SIGKILL'));
     await sim.close();
     await fake.close();
   };
   let ready: { opus: string };
   try {
-    [ready] = (await withTimeout(once(bot, 'message'), 30_000, 'the bot process to start')) as [{ opus: string }];
+    ready = shards
+      ? await withTimeout(shardsReady(bot, shards), 90_000, 'every shard process to be ready')
+      : ((await withTimeout(once(bot, 'message'), 30_000, 'the bot process to start')) as [{ opus: string }])[0];
   } catch (error) {
     await close();
     throw error;
@@ -452,6 +513,21 @@ async function startBotWorld(guildCount: number, plan: Plan, modeEnv: Record<str
       return { summary, raw };
     },
   };
+}
+
+/** Resolves once every shard process of a supervised bot has logged "bot ready" (its commands registered). */
+function shardsReady(bot: ChildProcess, shards: number): Promise<{ opus: string }> {
+  return new Promise((resolve) => {
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if ((output.match(/"bot ready"/g)?.length ?? 0) < shards) return;
+      bot.stdout!.off('data', onData);
+      bot.stdout!.resume();
+      resolve({ opus: 'as configured (shard processes)' });
+    };
+    bot.stdout!.on('data', onData);
+  });
 }
 
 /** OS threads of a process (Linux), to tell a bot running voice workers from one that does not. */
