@@ -65,6 +65,11 @@ class OfflineVoice implements GuildVoiceLink {
   }
 }
 
+/** People (not bots) in a voice channel: the bot stays, and comes back after a restart, only for them. */
+function humansIn(channel: VoiceBasedChannel): number {
+  return channel.members.filter((member) => !member.user.bot).size;
+}
+
 /** How long shutdown waits for every guild to have left its channel (ms). */
 const LEAVE_ALL_TIMEOUT_MS = 3_000;
 const REJOINED_NOTICE = 'My voice connection restarted; if I missed what you just said, please say it again.';
@@ -410,8 +415,7 @@ export class VoiceManager {
         const guild = client.guilds.cache.get(guildId);
         if (!guild) return; // another shard's server, or the bot was removed from it
         const channel = guild.channels.cache.get(channelId);
-        const humans = channel?.isVoiceBased() ? channel.members.filter((member) => !member.user.bot).size : 0;
-        if (!channel?.isVoiceBased() || humans === 0) {
+        if (!channel?.isVoiceBased() || humansIn(channel) === 0) {
           this.#remember(guildId, null);
           return;
         }
@@ -451,8 +455,7 @@ export class VoiceManager {
     const conversation = this.#conversations.get(guild.id);
     if (!conversation) return;
     const channel = conversation.voice.channelId ? guild.channels.cache.get(conversation.voice.channelId) : undefined;
-    const humans = channel?.isVoiceBased() ? channel.members.filter((member) => !member.user.bot).size : 0;
-    if (humans > 0) {
+    if (channel?.isVoiceBased() && humansIn(channel) > 0) {
       clearTimeout(conversation.idleTimer);
       conversation.idleTimer = undefined;
     } else if (!conversation.idleTimer) {
