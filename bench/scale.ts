@@ -11,7 +11,7 @@
  *   - busy: levels of guilds talking at once, ascending; the small and large levels (10 and 50) always run, and
  *     the search for the most guilds with every reply continuous stops at the first level with a gap;
  *   - hogs: one guild while two `node -e 'for(;;){}'` processes compete for the machine's cores;
- *   - stall: the bot process is started with `--import bench/support/stall.ts`, which, when told by a signal,
+ *   - stall: the bot process is started with `--import test/support/mainThreadStall.ts`, which, when told by a signal,
  *     holds its main thread for STALL_MS at intervals; gaps overlapping a stall are the ones it caused.
  * "Continuous": no packet later than 40 ms after the one before it, measured where Discord would receive them.
  */
@@ -231,7 +231,7 @@ export const run: Section = async ({ smoke, log, args }) => {
       `Each guild: one user speaks a ${smoke ? '0.7-1.5' : '0.7-3'} s utterance, the bot answers ${plan.replySeconds} s of audio after a ${FIRST_BYTE_MS} ms first byte, the user pauses 0.2-0.6 s and speaks again. The bot runs in its own process; the simulator and the fake model run in the benchmark process, so gaps are measured on arrival there.`,
       `Continuous: no packet later than ${GAP_LIMIT_MS} ms after the one before it; an unanswered turn counts as a broken reply. CPU is the bot process's user+system time over the window, all threads (100 % = one core). Memory per guild: RSS difference between the ${plan.small}- and ${plan.large}-guild windows.`,
       `Sharded: the busy levels again with the bot started as \`npm start\` does with SHARD_COUNT=${SHARDS} (a supervisor and one bot process per shard, guilds split between them by Discord's rule) and VOICE_WORKERS=1 in each, so as many voice threads as the one-process default here; only what the guilds heard is measured (no CPU hook in those processes).`,
-      `Stall: the bot is started with --import bench/support/stall.ts, which on a signal busy-waits ${STALL_MS} ms on its main thread every ${plan.stallEveryMs} ms (no hook in the bot); a gap is caused by a stall when it overlaps one.`,
+      `Stall: the bot is started with --import test/support/mainThreadStall.ts, which on a signal busy-waits ${STALL_MS} ms on its main thread every ${plan.stallEveryMs} ms (no hook in the bot); a gap is caused by a stall when it overlaps one.`,
     ],
     detail: { plan, on, off, sharded },
   };
@@ -381,14 +381,14 @@ async function startBotWorld(
   const env = await envTrustingSimCA({
     PATH: process.env.PATH ?? '',
     ...botEnvironment(sim, fake, mkdtempSync(join(tmpdir(), 'omni-bench-scale-')), { DAILY_TOKEN_CAP: '0', LOG_LEVEL: 'warn', ...modeEnv }),
-    BENCH_STALL_MS: String(STALL_MS),
-    BENCH_STALL_EVERY_MS: String(plan.stallEveryMs),
-    BENCH_STALL_LOG: stallLog,
+    MAIN_THREAD_STALL_MS: String(STALL_MS),
+    MAIN_THREAD_STALL_EVERY_MS: String(plan.stallEveryMs),
+    MAIN_THREAD_STALL_LOG: stallLog,
   });
   // --cpuProfile=DIR writes a V8 CPU profile of the bot process there when it exits (to see where time goes);
   // --botArgs=a,b passes Node options to the bot process (e.g. --trace-gc).
   const execArgv = [
-    `--import=${new URL('support/stall.ts', import.meta.url).href}`,
+    `--import=${new URL('../test/support/mainThreadStall.ts', import.meta.url).href}`,
     ...(typeof args.cpuProfile === 'string' ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfile}`] : []),
     ...(typeof args.botArgs === 'string' ? args.botArgs.split(',') : []),
   ];

@@ -66,6 +66,8 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (setti
             maxUtteranceMs: config.voice.maxUtteranceMs,
             speculationMs: config.voice.speculationMs,
             decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
+            maxReplyMs: config.voice.maxReplyMs,
+            model: { apiKey: config.omni.apiKey, baseURL: config.omni.baseURL },
           },
         });
 

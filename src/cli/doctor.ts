@@ -70,11 +70,11 @@ async function checkModel(config: Config): Promise<void> {
 async function checkVoiceWorkers(config: Config): Promise<void> {
   const { workers } = config.voice;
   if (workers === 0) return report('ok', 'Voice workers', 'off (VOICE_WORKERS=0): voice runs on the main thread');
-  const { silenceMs, maxUtteranceMs, speculationMs, decryptionFailureTolerance } = config.voice;
+  const { silenceMs, maxUtteranceMs, speculationMs, decryptionFailureTolerance, maxReplyMs } = config.voice;
   const pool = new VoiceWorkerPool({
     size: 1,
     log: createLogger('silent'),
-    settings: { logLevel: 'silent', silenceMs, maxUtteranceMs, speculationMs, decryptionFailureTolerance },
+    settings: { logLevel: 'silent', silenceMs, maxUtteranceMs, speculationMs, decryptionFailureTolerance, maxReplyMs },
   });
   try {
     const [loaded] = await pool.start();

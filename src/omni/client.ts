@@ -77,12 +77,17 @@ function idleTimeout(idleTimeoutMs: number, receivedAny: boolean, requestId: str
   });
 }
 
-/** Streams model replies as OmniEvents; one instance serves the whole process. */
+/** A request's JSON body, as the service takes it. */
+export function requestBytes(request: OmniRequest): Buffer {
+  return toJsonBody(buildRequestBody(request));
+}
+
 /** What a conversation needs of the model: one streamed reply per request (OmniClient, or a fake in tests). */
 export interface ReplyStreamer {
   stream(request: OmniRequest, options: StreamOptions): AsyncIterable<OmniEvent>;
 }
 
+/** Streams model replies as OmniEvents; one instance serves the whole process (and one each voice worker). */
 export class OmniClient implements ReplyStreamer {
   readonly #openai: OpenAI;
   readonly #options: Required<Omit<OmniClientOptions, 'fetch' | 'apiKey' | 'baseURL'>>;
@@ -109,8 +114,12 @@ export class OmniClient implements ReplyStreamer {
    * The reply to `request` as events. Ends quietly when `signal` aborts (abort is not an error);
    * breaking out of the loop also cancels the HTTP request. Failures throw OmniError.
    */
-  async *stream(request: OmniRequest, { signal, maxAttempts = this.#options.maxAttempts, onResponse }: StreamOptions = {}): AsyncGenerator<OmniEvent> {
-    const body = toJsonBody(buildRequestBody(request));
+  stream(request: OmniRequest, options: StreamOptions = {}): AsyncGenerator<OmniEvent> {
+    return this.streamBody(requestBytes(request), options);
+  }
+
+  /** As `stream`, for a request already made into its JSON body (`requestBytes`): a voice worker gets it so. */
+  async *streamBody(body: Uint8Array, { signal, maxAttempts = this.#options.maxAttempts, onResponse }: StreamOptions = {}): AsyncGenerator<OmniEvent> {
     for (let attempt = 1; ; attempt++) {
       let delivered = false;
       try {
@@ -134,7 +143,7 @@ export class OmniClient implements ReplyStreamer {
     }
   }
 
-  async *#attempt(body: Buffer, signal: AbortSignal | undefined, onResponse: StreamOptions['onResponse']): AsyncGenerator<OmniEvent> {
+  async *#attempt(body: Uint8Array, signal: AbortSignal | undefined, onResponse: StreamOptions['onResponse']): AsyncGenerator<OmniEvent> {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -5,10 +5,12 @@
  */
 import type { DiscordGatewayAdapterImplementerMethods } from '@discordjs/voice';
 import { BotError } from '../errors.ts';
+import type { ReplyStreamer } from '../omni/client.ts';
 import { MODEL_OUTPUT_SAMPLE_RATE } from '../omni/events.ts';
 import type { PlaybackHandle, ReplyOptions } from '../playback/VoiceOutput.ts';
 import type { GuildVoiceLink, VoiceJoinRequest } from '../discord/voice/VoiceHost.ts';
 import { fromEpoch, type FromWorker, type ToWorker } from './protocol.ts';
+import { streamPosition } from './WorkerReplyStreamer.ts';
 
 /** How a proxy reaches its worker. */
 export interface WorkerChannel {
@@ -18,6 +20,8 @@ export interface WorkerChannel {
   nextReplyId(): number;
   /** Registers a reply so the worker's `reply-finished` reaches it. */
   trackReply(replyId: number, reply: RemotePlayback): void;
+  /** The model's replies read on this worker (undefined: the main thread reads them). */
+  readonly modelStreamer: ReplyStreamer | undefined;
 }
 
 /** A reply played by the worker; the final played time comes back in `reply-finished`. */
@@ -27,6 +31,8 @@ export class RemotePlayback implements PlaybackHandle {
   readonly #replyId: number;
   readonly #jitterMs: number;
   #samples = 0;
+  /** Stream offset just past the last chunk pushed from a model stream the worker reads. */
+  #streamEnd: number | undefined;
   #ended = false;
   #stopped = false;
   #startedAt: number | undefined;
@@ -58,7 +64,9 @@ export class RemotePlayback implements PlaybackHandle {
     this.#samples += pcm.length;
     // A copy: the caller may still use its chunk (a voice message records the same audio).
     const bytes = pcm.slice().buffer;
-    this.#channel.post({ type: 'reply-audio', replyId: this.#replyId, pcm: bytes }, [bytes]);
+    const from = streamPosition(pcm);
+    if (from) this.#streamEnd = from.offset + pcm.length;
+    this.#channel.post({ type: 'reply-audio', replyId: this.#replyId, pcm: bytes, ...(from ? { from } : {}) }, [bytes]);
     if (this.receivedMs >= this.#jitterMs) this.#startedAt ??= performance.now();
   }
 
@@ -66,7 +74,7 @@ export class RemotePlayback implements PlaybackHandle {
     if (this.#ended || this.#stopped) return;
     this.#ended = true;
     if (this.#samples > 0) this.#startedAt ??= performance.now();
-    this.#channel.post({ type: 'reply-end', replyId: this.#replyId });
+    this.#channel.post({ type: 'reply-end', replyId: this.#replyId, ...(this.#streamEnd === undefined ? {} : { until: this.#streamEnd }) });
   }
 
   stop(): void {
@@ -132,6 +140,10 @@ export class RemoteGuildVoice implements GuildVoiceLink {
 
   get workerId(): number {
     return this.#channel.workerId;
+  }
+
+  get modelStreamer(): ReplyStreamer | undefined {
+    return this.#channel.modelStreamer;
   }
 
   startReply(options: ReplyOptions): PlaybackHandle {

@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { GuildVoiceLink, ThreadHealth, VoiceHost, VoiceHostHealth, VoiceJoinRequest } from '../discord/voice/VoiceHost.ts';
 import type { FromWorker, ToWorker, WorkerSettings } from './protocol.ts';
 import { RemoteGuildVoice, type RemotePlayback, type WorkerChannel } from './RemoteGuildVoice.ts';
+import { type ModelStreamMessage, WorkerReplyStreamer } from './WorkerReplyStreamer.ts';
 
 const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
 /** A worker whose heap grows past this is ended (and replaced) instead of slowing the whole process. */
@@ -29,14 +30,18 @@ class VoiceWorker implements WorkerChannel {
   readonly guilds = new Map<string, RemoteGuildVoice>();
   readonly replies = new Map<number, RemotePlayback>();
   readonly started: Promise<StartedWorker>;
+  readonly modelStreamer: WorkerReplyStreamer | undefined;
   readonly #nextReplyId: () => number;
   /** Answers to `stats-request`, oldest first. */
   readonly statsWaiters: Array<(stats: ThreadHealth['packets'] & { loopDelayP99Ms: number }) => void> = [];
   dead = false;
 
-  constructor(workerId: number, settings: PoolSettings, nextReplyId: () => number) {
+  constructor(workerId: number, settings: PoolSettings, nextId: () => number) {
     this.workerId = workerId;
-    this.#nextReplyId = nextReplyId;
+    this.#nextReplyId = nextId;
+    this.modelStreamer = settings.model
+      ? new WorkerReplyStreamer({ post: (message, transfer) => this.post(message, transfer), nextStreamId: nextId })
+      : undefined;
     this.thread = new Worker(WORKER_ENTRY, {
       // The voice gateway is TLS: the worker trusts what this thread trusts now (system store, NODE_EXTRA_CA_CERTS, or more).
       workerData: { ...settings, workerId, caCertificates: getCACertificates('default') } satisfies WorkerSettings,
@@ -75,7 +80,8 @@ export class VoiceWorkerPool implements VoiceHost {
   /** One slot per worker; a dead worker's slot gets its replacement. */
   readonly #slots: Array<VoiceWorker | undefined>;
   #workerIds = 0;
-  #replyIds = 0;
+  /** Reply and stream ids, unique within the pool. */
+  #ids = 0;
   #closing = false;
   #deaths = 0;
 
@@ -145,7 +151,7 @@ export class VoiceWorkerPool implements VoiceHost {
   #workerIn(slot: number): VoiceWorker {
     const existing = this.#slots[slot];
     if (existing) return existing;
-    const worker = new VoiceWorker(++this.#workerIds, this.#settings, () => ++this.#replyIds);
+    const worker = new VoiceWorker(++this.#workerIds, this.#settings, () => ++this.#ids);
     this.#slots[slot] = worker;
     worker.thread.on('message', (message: FromWorker) => this.#route(worker, message));
     worker.thread.on('error', (error) => this.#log.error({ err: error, worker: worker.workerId }, 'voice worker crashed'));
@@ -164,6 +170,10 @@ export class VoiceWorkerPool implements VoiceHost {
       return;
     }
     if (message.type === 'started') return;
+    if (message.type === 'model-response' || message.type === 'model-event' || message.type === 'model-audio' || message.type === 'model-done') {
+      worker.modelStreamer?.receive(message as ModelStreamMessage);
+      return;
+    }
     const voice = worker.guilds.get(message.guildId);
     if (!voice) return;
     if (message.type === 'gone' || message.type === 'join-failed') worker.guilds.delete(message.guildId);
@@ -175,6 +185,7 @@ export class VoiceWorkerPool implements VoiceHost {
     worker.dead = true;
     if (this.#slots[slot] === worker) this.#slots[slot] = undefined;
     for (const reply of worker.replies.values()) reply.abandon();
+    worker.modelStreamer?.lost(`voice worker ${worker.workerId} stopped (exit code ${code})`);
     if (this.#closing) return;
     this.#deaths++;
     const guilds = [...worker.guilds.values()];

@@ -12,8 +12,10 @@ import { opusBackend } from '../audio/opus.ts';
 import { GuildVoice } from '../discord/voice/GuildVoice.ts';
 import { BotError } from '../errors.ts';
 import { createLogger } from '../log.ts';
+import { OmniClient } from '../omni/client.ts';
 import type { PlaybackHandle } from '../playback/VoiceOutput.ts';
 import { createSpeechDetector, type DetectorSettings } from '../receive/detector.ts';
+import { ModelStreams } from './ModelStreams.ts';
 import { epochNow, transferableSamples, type FromWorker, type ToWorker, type WorkerSettings } from './protocol.ts';
 
 if (!parentPort) throw new Error('src/voiceWorker/worker.ts runs only as a worker thread');
@@ -36,6 +38,8 @@ const replies = new Map<number, PlaybackHandle>();
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
+
+const modelStreams = settings.model ? new ModelStreams({ client: new OmniClient(settings.model), post, maxReplyMs: settings.maxReplyMs }) : undefined;
 
 /** @discordjs/voice's adapter contract, its gateway side being the main thread. */
 function adapterFor(guildId: string, entry: GuildEntry): DiscordGatewayAdapterCreator {
@@ -106,6 +110,7 @@ function startReply(message: Extract<ToWorker, { type: 'reply-start' }>): void {
   replies.set(message.replyId, reply);
   void reply.finished.then((playedMs) => {
     replies.delete(message.replyId);
+    modelStreams?.forget(message.replyId);
     post({ type: 'reply-finished', replyId: message.replyId, playedMs });
   });
 }
@@ -146,14 +151,24 @@ function handle(message: ToWorker): void {
     case 'reply-start':
       startReply(message);
       return;
-    case 'reply-audio':
-      replies.get(message.replyId)?.push(new Int16Array(message.pcm));
+    case 'reply-audio': {
+      const reply = replies.get(message.replyId);
+      const pcm = new Int16Array(message.pcm);
+      if (reply && message.from && modelStreams) modelStreams.offer(message.replyId, reply, pcm, message.from);
+      else reply?.push(pcm);
       return;
+    }
     case 'reply-end':
-      replies.get(message.replyId)?.end();
+      if (!modelStreams?.end(message.replyId, message.until)) replies.get(message.replyId)?.end();
       return;
     case 'reply-stop':
       replies.get(message.replyId)?.stop();
+      return;
+    case 'model-stream':
+      modelStreams?.start(message.streamId, message.body, message.maxAttempts);
+      return;
+    case 'model-abort':
+      modelStreams?.abort(message.streamId);
       return;
     case 'stats-request':
       post({ type: 'stats', ...threadStats() });

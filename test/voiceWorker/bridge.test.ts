@@ -12,6 +12,7 @@ import { RemoteGuildVoice, type RemotePlayback, type WorkerChannel } from '../..
 
 class FakeWorker implements WorkerChannel {
   readonly workerId = 7;
+  readonly modelStreamer = undefined;
   readonly posted: Array<{ message: ToWorker; transfer: ArrayBuffer[] }> = [];
   readonly replies = new Map<number, RemotePlayback>();
   #ids = 0;

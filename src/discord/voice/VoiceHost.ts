@@ -4,6 +4,7 @@
  */
 import type { DiscordGatewayAdapterCreator } from '@discordjs/voice';
 import type { Logger } from '../../log.ts';
+import type { ReplyStreamer } from '../../omni/client.ts';
 import type { VoiceOutput } from '../../playback/VoiceOutput.ts';
 import type { SpeechDetector } from '../../receive/SpeakerListener.ts';
 import { GuildVoice, type HeardSpeech } from './GuildVoice.ts';
@@ -15,6 +16,8 @@ export interface GuildVoiceLink extends VoiceOutput {
   readonly channelId: string | null;
   /** The voice worker holding the connection; undefined when it is on the main thread. */
   readonly workerId: number | undefined;
+  /** Reads the model's replies on the connection's thread; undefined: the main thread's client does. */
+  readonly modelStreamer?: ReplyStreamer | undefined;
   /** Stop listening to this user's audio (another bot). */
   ignore(userId: string): void;
   /** A member left the channel. */

@@ -145,7 +145,8 @@ export class VoiceManager {
       const output: VoiceOutput = { startReply: (options) => voice.startReply(options) };
       const speaker = new GuildSpeaker(output);
       const session = new VoiceSession({
-        omni,
+        // The model's replies are read where the guild's voice is (its worker), so their audio goes straight to the player there.
+        omni: { stream: (request, options) => (voice.modelStreamer ?? omni).stream(request, options) },
         model,
         botName: channel.guild.members.me?.displayName ?? this.#options.client.user.username,
         speaker,
