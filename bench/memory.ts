@@ -84,6 +84,7 @@ export const run: Section = async ({ smoke, log }) => {
         voiceFor: () => 'Cherry',
         persona: () => undefined,
         admit: () => undefined,
+        confirmAdmission: async () => undefined,
         recordUsage: () => {},
         speculate: () => false,
         transcriptEnabled: () => false,

@@ -1,15 +1,23 @@
 /**
  * Per-person spending limits, shared by voice turns and chat requests: a daily token cap and a cooldown
  * between requests (server overrides, else the environment defaults), and the usage ledger they read.
- * Both hold across processes: today's tokens and last admissions live in the store. A voice turn decides
- * from memory (StoreCache) so it never waits on the database; chat requests, which can wait, are decided by
- * the database in one atomic statement.
+ * Both hold across processes: today's tokens and last admissions live in the store, and a request is admitted
+ * by the database in one atomic statement (check and record together, never read-then-write). A voice turn
+ * does not wait for it to start: memory (StoreCache) checks at once, the turn's request goes out, and its
+ * audio plays once the database has confirmed (see VoiceSession). When the database does not answer, memory
+ * decides, so conversations go on while it is away.
  */
 import type { VoiceSettings } from '../config/config.ts';
 import type { OmniUsage } from '../omni/events.ts';
 import type { StoreCache } from '../store/StoreCache.ts';
 import { StoreError } from '../store/StoreError.ts';
 import type { Admission } from '../store/usage.ts';
+
+/**
+ * How long a voice turn's audio may wait for the database's admission before memory's decision stands. The
+ * statement takes a few milliseconds; a database that needs longer is treated as away for this turn.
+ */
+export const VOICE_ADMISSION_WAIT_MS = 1_000;
 
 type Limits = Pick<VoiceSettings, 'dailyTokenCap' | 'userCooldownMs'>;
 
@@ -24,8 +32,8 @@ export class CostControl {
     this.#now = now;
   }
 
-  /** undefined when `userId` may make a request now (and it is counted), else the polite reason why not. From memory. */
-  admit(userId: string, guildId: string | null): string | undefined {
+  /** undefined when `userId` may make a request now, else the polite reason why not. From memory; nothing is recorded. */
+  check(userId: string, guildId: string | null): string | undefined {
     const { cap, cooldownMs } = this.#limits(guildId);
     if (cap > 0 && this.#cache.tokensToday(userId, guildId) >= cap) return explain({ admitted: false, reason: 'cap' }, cap);
     const now = this.#now();
@@ -33,25 +41,42 @@ export class CostControl {
     if (cooldownMs > 0 && last !== undefined && now - last < cooldownMs) {
       return explain({ admitted: false, reason: 'cooldown', waitMs: cooldownMs - (now - last) }, cap);
     }
-    this.#cache.noteAdmission(userId, now);
     return undefined;
+  }
+
+  /** `check`, and the admission counted (here at once, in the store in the background). From memory. */
+  admit(userId: string, guildId: string | null): string | undefined {
+    const refusal = this.check(userId, guildId);
+    if (refusal === undefined) this.#cache.noteAdmission(userId, this.#now());
+    return refusal;
   }
 
   /**
    * The same decision made by the database in one statement, so two processes cannot both admit one person
-   * inside a cooldown; from memory (`admit`) when the database does not answer.
+   * inside a cooldown or past a cap; from memory (`admit`) when the database does not answer: it is known to
+   * be away, it fails, or it takes longer than `waitMs`.
    */
-  async admitShared(userId: string, guildId: string | null): Promise<string | undefined> {
+  async admitShared(userId: string, guildId: string | null, waitMs = Number.POSITIVE_INFINITY): Promise<string | undefined> {
+    if (!this.#cache.databaseUp) return this.admit(userId, guildId);
     const { cap, cooldownMs } = this.#limits(guildId);
     const nowMs = this.#now();
-    let admission: Admission;
+    const asked = this.#cache.store.usage.admit({ userId, guildId, cap, cooldownMs, nowMs });
+    // A late answer still tells memory of an admission the database recorded.
+    const remember = (admission: Admission): void => {
+      if (admission.admitted) this.#cache.rememberAdmission(userId, nowMs);
+    };
+    let admission: Admission | undefined;
     try {
-      admission = await this.#cache.store.usage.admit({ userId, guildId, cap, cooldownMs, nowMs });
+      admission = await within(asked, waitMs);
     } catch (error) {
       if (error instanceof StoreError) return this.admit(userId, guildId);
       throw error;
     }
-    if (admission.admitted) this.#cache.rememberAdmission(userId, nowMs);
+    if (admission === undefined) {
+      asked.then(remember, () => {});
+      return this.admit(userId, guildId);
+    }
+    remember(admission);
     return explain(admission, cap);
   }
 
@@ -83,4 +108,16 @@ function explain(admission: Admission, cap: number): string | undefined {
   if (admission.admitted) return undefined;
   if (admission.reason === 'cap') return `You have reached today's limit of ${cap.toLocaleString('en-US')} tokens here. It resets at midnight UTC.`;
   return `Please wait ${Math.ceil(admission.waitMs / 1000)} s before asking again.`;
+}
+
+/** `promise`'s value, or undefined once `ms` have passed without one. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  if (!Number.isFinite(ms)) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -4,7 +4,7 @@
  * is a barge-in (playback stops, the request is aborted, history keeps only what was heard); every finished
  * utterance waits in a fair queue (first come, first served, one place per speaker) until the bot is free.
  * A turn may start speculatively on a tentative end (see Speculation.ts): it plays only once the turn is
- * committed.
+ * committed. A turn starts on memory's admission and plays only once the shared one confirms (Admission.ts).
  */
 import { EventEmitter } from 'node:events';
 import { concatSamples } from '../audio/pcm.ts';
@@ -19,6 +19,7 @@ import type { OmniRequest } from '../omni/request.ts';
 import { textTokens } from '../omni/tokens.ts';
 import type { Speaker } from '../playback/GuildSpeaker.ts';
 import type { PlaybackHandle } from '../playback/VoiceOutput.ts';
+import { Admission } from './Admission.ts';
 import { streamWithFirstAudioDeadline } from './firstAudio.ts';
 import { History, INTERRUPTED_MARK, estimatedSpeechMs, heardPart, type SpokenTurn } from './History.ts';
 import { NoticeFolder } from './NoticeFolder.ts';
@@ -39,8 +40,13 @@ export interface SessionPolicy {
   listenMode(): { readonly mode: ListenMode; readonly userId?: string };
   voiceFor(userId: string): string;
   persona(): string | undefined;
-  /** undefined to go ahead, or the notice to give instead (daily cap, cooldown). */
+  /** undefined to go ahead, or the notice to give instead (daily cap, cooldown). From memory, at once; records nothing. */
   admit(userId: string): string | undefined;
+  /**
+   * The shared decision on a turn `admit` let start, atomic across processes; it records the admission. The
+   * turn's audio waits for it. undefined: go ahead (also when the database does not answer); else the notice.
+   */
+  confirmAdmission(userId: string): Promise<string | undefined>;
   /** `speculative`: the usage of a speculative request that was dropped (counted, and shown apart as waste). */
   recordUsage(userId: string, usage: OmniUsage, speculative?: boolean): void;
   /** Whether speculative requests may be sent now (the bot's setting and the server's). */
@@ -91,6 +97,7 @@ interface ActiveTurn {
   utterance: Utterance;
   readonly controller: AbortController;
   readonly commitment: Commitment;
+  readonly admission: Admission;
   /** False once /reset or destroy wiped the conversation: the turn must not write history. */
   record: boolean;
 }
@@ -132,8 +139,8 @@ export class VoiceSession extends EventEmitter<{
   readonly #timings: TurnTiming[] = [];
   readonly #notices: NoticeFolder;
   #state: SessionState = { status: 'listening' };
-  /** Speakers whose speculative request was dropped: the rest of that utterance was admitted with it. */
-  readonly #admittedAhead = new Set<string>();
+  /** Speakers whose speculative request was dropped: the rest of that utterance goes with its admission. */
+  readonly #admittedAhead = new Map<string, Admission>();
   /** The latest turn's run; the next turn waits for it so history holds the cut reply before it is read. */
   #lastRun: Promise<void> = Promise.resolve();
 
@@ -198,7 +205,7 @@ export class VoiceSession extends EventEmitter<{
   onResumed(userId: string): void {
     const turn = this.#speculativeTurn(userId);
     if (!turn) return;
-    this.#admittedAhead.add(userId);
+    this.#admittedAhead.set(userId, turn.admission);
     this.state = { status: 'listening' };
   }
 
@@ -265,17 +272,23 @@ export class VoiceSession extends EventEmitter<{
   }
 
   #start(utterance: Utterance, speculative = false): void {
-    const admittedAhead = this.#admittedAhead.delete(utterance.speakerId);
-    const refusal = admittedAhead ? undefined : this.#options.policy.admit(utterance.speakerId);
+    const { speakerId } = utterance;
+    const ahead = this.#admittedAhead.get(speakerId);
+    const refusal = ahead ? ahead.refusal : this.#options.policy.admit(speakerId);
     if (refusal) {
       // A speculative start says nothing: the committed turn will be refused with the notice.
-      if (!speculative) this.#notice(refusal);
+      if (!speculative) {
+        this.#admittedAhead.delete(speakerId);
+        this.#notice(refusal);
+      }
       this.#startNext();
       return;
     }
+    this.#admittedAhead.delete(speakerId);
+    const admission = ahead ?? new Admission(this.#options.policy.confirmAdmission(speakerId));
     const controller = new AbortController();
     const commitment = speculative ? Commitment.pending(controller.signal) : Commitment.committed();
-    const turn: ActiveTurn = { utterance, controller, commitment, record: true };
+    const turn: ActiveTurn = { utterance, controller, commitment, admission, record: true };
     this.state = { status: 'thinking', turn };
     this.#lastRun = this.#run(turn, this.#lastRun);
   }
@@ -296,7 +309,7 @@ export class VoiceSession extends EventEmitter<{
   async #run(turn: ActiveTurn, previous: Promise<void>): Promise<void> {
     await previous;
     const { utterance } = turn;
-    const { commitment } = turn;
+    const { commitment, admission } = turn;
     const seconds = utterance.samples.length / MODEL_INPUT_SAMPLE_RATE;
     const spoken: SpokenTurn = {
       role: 'user',
@@ -309,7 +322,7 @@ export class VoiceSession extends EventEmitter<{
     let verdict = this.#options.policy.listenMode().mode === 'addressed' ? silentVerdict('', false) : 'speak';
     const held: Int16Array[] = [];
     let reply: PlaybackHandle | undefined;
-    // Reply audio from before the turn was committed: none of it reaches the speaker until then.
+    // Reply audio from before the turn was committed and admitted: none of it reaches the speaker until then.
     const uncommitted: Int16Array[] = [];
     let firstAudioAt: number | undefined;
     let playbackAt: number | undefined;
@@ -334,9 +347,9 @@ export class VoiceSession extends EventEmitter<{
       reply ??= this.#options.speaker.speak({ kind: 'reply', jitterMs: this.#options.jitterMs, onPlaying });
       reply.push(pcm);
     };
-    /** Audio held while the turn was pending goes to the speaker at once when it is committed. */
+    /** Audio held while the turn was pending goes to the speaker at once when it is committed and admitted. */
     const release = (): void => {
-      if (owns() && commitment.committed) uncommitted.splice(0).forEach(toSpeaker);
+      if (owns() && commitment.committed && admission.confirmed) uncommitted.splice(0).forEach(toSpeaker);
     };
     const feed = (pcm: Int16Array): void => {
       if (capped) return;
@@ -361,6 +374,7 @@ export class VoiceSession extends EventEmitter<{
 
     // A reply that arrived while the turn was pending starts playing the moment it is committed.
     if (commitment.pending) void commitment.settled.then((committed) => committed && release());
+    void admission.settled.then((refusal) => (refusal === undefined ? release() : this.#refused(turn, refusal)));
     const requestAt = this.#now();
     try {
       request = this.#request(spoken, utterance.speakerId);
@@ -387,7 +401,7 @@ export class VoiceSession extends EventEmitter<{
           else feed(event.pcm);
         } else if (event.type === 'usage') {
           usage = event.usage;
-          usageRecorded = commitment.committed;
+          usageRecorded = commitment.committed && admission.confirmed;
           if (usageRecorded) this.#options.policy.recordUsage(utterance.speakerId, event.usage);
         }
       }
@@ -397,6 +411,15 @@ export class VoiceSession extends EventEmitter<{
     // A speculative turn waits here for its speaker: committed, it goes on as any turn; dropped, only its cost remains.
     if (!(await commitment.settled)) {
       uncommitted.length = 0;
+      const wasted = this.#dropped(utterance.speakerId, request, usage, text);
+      if (wasted) this.emit('speculationDropped', { speakerId: utterance.speakerId, usage: wasted });
+      this.#startNext();
+      return;
+    }
+    // Refused by the shared admission: nothing was heard, only the request's cost remains.
+    const refusal = await admission.settled;
+    if (refusal !== undefined) {
+      this.#refused(turn, refusal);
       this.#dropped(utterance.speakerId, request, usage, text);
       this.#startNext();
       return;
@@ -460,11 +483,22 @@ export class VoiceSession extends EventEmitter<{
     this.#startNext();
   }
 
-  /** A speculative request dropped before its turn was committed: nothing was heard, only its cost is kept. */
-  #dropped(speakerId: string, request: OmniRequest | undefined, reported: OmniUsage | undefined, text: string): void {
-    if (!request) return;
+  /**
+   * The shared admission refused the turn in progress (another process admitted this person first, or their
+   * cap is reached): its request stops and the queue moves on. A speculative turn's notice waits for its commit.
+   */
+  #refused(turn: ActiveTurn, refusal: string): void {
+    if (!('turn' in this.#state) || this.#state.turn !== turn) return;
+    if (turn.commitment.pending) this.#admittedAhead.set(turn.utterance.speakerId, turn.admission);
+    else this.#notice(refusal);
+    this.state = { status: 'listening' };
+  }
+
+  /** A request dropped before anything of it was heard (speaker went on, or admission refused): only its cost is kept. */
+  #dropped(speakerId: string, request: OmniRequest | undefined, reported: OmniUsage | undefined, text: string): OmniUsage | undefined {
+    if (!request) return undefined;
     const usage = wastedUsage(request, reported, text);
     this.#options.policy.recordUsage(speakerId, usage, true);
-    this.emit('speculationDropped', { speakerId, usage });
+    return usage;
   }
 }

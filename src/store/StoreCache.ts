@@ -61,6 +61,7 @@ export class StoreCache {
   #flushing: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #writesFailing = false;
+  #databaseUp = true;
   #drainWaiters: Array<() => void> = [];
   readonly #unsubscribe: Array<() => void>;
   #closed = false;
@@ -170,6 +171,11 @@ export class StoreCache {
     const today = this.#today.get(usageKey(row.userId, row.guildId));
     if (today?.day === day) today.tokens += sum(counts);
     this.#flushSoon();
+  }
+
+  /** False from the moment the database is known to be away until it is back (PostgreSQL's health events). */
+  get databaseUp(): boolean {
+    return this.#databaseUp;
   }
 
   /** Usage records not yet in the database. */
@@ -284,6 +290,7 @@ export class StoreCache {
   }
 
   #onHealth(health: StoreHealth): void {
+    this.#databaseUp = health === 'up';
     if (health === 'down') {
       this.#log.warn(
         { store: this.store.location },

@@ -21,7 +21,19 @@ export interface SessionHarness {
   /** How many times the session showed it was working (typing). */
   readonly typing: { count: number };
   readonly usage: Array<{ userId: string; usage: OmniUsage; speculative?: boolean }>;
-  readonly settings: { mode: ListenMode; onlyUser?: string; voices: Map<string, string>; refuse?: string; transcript: boolean; speculate: boolean };
+  readonly settings: {
+    mode: ListenMode;
+    onlyUser?: string;
+    voices: Map<string, string>;
+    /** Memory's refusal (policy.admit). */
+    refuse?: string;
+    /** The shared admission's answer (policy.confirmAdmission); confirmed at once when unset. */
+    confirm?: (userId: string) => Promise<string | undefined>;
+    transcript: boolean;
+    speculate: boolean;
+  };
+  /** Whom the policy was asked about, in order: memory's check, and the shared confirmation. */
+  readonly admissions: { readonly checked: string[]; readonly confirmed: string[] };
   /** Resolves with the next finished turn. */
   nextTurn(): Promise<TurnOutcome>;
 }
@@ -39,6 +51,7 @@ export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOpti
   const posts: string[] = [];
   const typing = { count: 0 };
   const usage: SessionHarness['usage'] = [];
+  const admissions: SessionHarness['admissions'] = { checked: [], confirmed: [] };
   const settings: SessionHarness['settings'] = { mode: 'everyone', voices: new Map(), transcript: false, speculate: true };
   const session = new VoiceSession({
     omni: new OmniClient({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetryDelayMs: 0 }),
@@ -55,7 +68,14 @@ export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOpti
       listenMode: () => ({ mode: settings.mode, ...(settings.onlyUser ? { userId: settings.onlyUser } : {}) }),
       voiceFor: (userId) => settings.voices.get(userId) ?? 'Cherry',
       persona: () => undefined,
-      admit: () => settings.refuse,
+      admit: (userId) => {
+        admissions.checked.push(userId);
+        return settings.refuse;
+      },
+      confirmAdmission: (userId) => {
+        admissions.confirmed.push(userId);
+        return settings.confirm?.(userId) ?? Promise.resolve(undefined);
+      },
       recordUsage: (userId, record, speculative) => usage.push({ userId, usage: record, ...(speculative ? { speculative } : {}) }),
       speculate: () => settings.speculate,
       transcriptEnabled: () => settings.transcript,
@@ -69,6 +89,7 @@ export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOpti
     typing,
     usage,
     settings,
+    admissions,
     nextTurn: async (timeoutMs = 20_000) => (await withTimeout(once(session, 'turnDone'), timeoutMs, 'the session to finish a turn'))[0] as TurnOutcome,
   };
 }

@@ -13,7 +13,7 @@ import type { Logger } from '../../log.ts';
 import { findVoice } from '../../omni/catalogue.ts';
 import type { ReplyStreamer } from '../../omni/client.ts';
 import { VoiceSession, type SessionState, type Utterance } from '../../session/VoiceSession.ts';
-import type { CostControl } from '../../session/CostControl.ts';
+import { type CostControl, VOICE_ADMISSION_WAIT_MS } from '../../session/CostControl.ts';
 import type { StoreCache } from '../../store/StoreCache.ts';
 import type { PlaybackHandle, VoiceOutput } from '../../playback/VoiceOutput.ts';
 import type { HeardSpeech } from './GuildVoice.ts';
@@ -162,7 +162,8 @@ export class VoiceManager {
           },
           voiceFor: (userId) => cache.resolveVoice(userId, guildId, config.omni.defaultVoice, (name) => findVoice(model, name) !== undefined).voice,
           persona: () => cache.guildSettings(guildId).persona ?? undefined,
-          admit: (userId) => costs.admit(userId, guildId),
+          admit: (userId) => costs.check(userId, guildId),
+          confirmAdmission: (userId) => costs.admitShared(userId, guildId, VOICE_ADMISSION_WAIT_MS),
           recordUsage: (userId, usage, speculative) => costs.record(userId, guildId, usage, speculative),
           speculate: () => config.voice.speculationMs > 0 && cache.guildSettings(guildId).speculation !== false,
           transcriptEnabled: () => cache.guildSettings(guildId).transcript.enabled,
@@ -312,7 +313,7 @@ export class VoiceManager {
     if (!conversation) throw new InvalidInputError("I'm not in a voice channel here: /join first, then preview.");
     if (!(await this.#untilQuiet(conversation))) throw new InvalidInputError(BUSY_REFUSAL);
     const { costs, config, omni } = this.#options;
-    const refusal = costs.admit(requestedBy, guildId);
+    const refusal = await costs.admitShared(requestedBy, guildId);
     if (refusal) throw new InvalidInputError(refusal);
     const spoken = await speakOnce({
       omni,
