@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { createLogger } from '../../src/log.ts';
 import { MODELS } from '../../src/omni/catalogue.ts';
-import { OmniClient } from '../../src/omni/client.ts';
+import { OmniClient, type ReplyStreamer } from '../../src/omni/client.ts';
 import { GuildSpeaker } from '../../src/playback/GuildSpeaker.ts';
 import type { OmniUsage } from '../../src/omni/events.ts';
 import type { ListenMode } from '../../src/session/prompt.ts';
@@ -43,6 +43,8 @@ export interface SessionHarnessOptions {
   readonly now?: () => number;
   readonly firstAudioTimeoutMs?: number;
   readonly maxReplyMs?: number;
+  /** Wraps the model client the session uses (to watch what it takes from the stream). */
+  readonly omni?: (client: ReplyStreamer) => ReplyStreamer;
 }
 
 export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOptions = {}): SessionHarness {
@@ -54,7 +56,7 @@ export function createSessionHarness(fake: FakeOmni, options: SessionHarnessOpti
   const admissions: SessionHarness['admissions'] = { checked: [], confirmed: [] };
   const settings: SessionHarness['settings'] = { mode: 'everyone', voices: new Map(), transcript: false, speculate: true };
   const session = new VoiceSession({
-    omni: new OmniClient({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetryDelayMs: 0 }),
+    omni: (options.omni ?? ((client) => client))(new OmniClient({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetryDelayMs: 0 })),
     model: MODELS['qwen3-omni-flash']!,
     botName: 'Omni',
     speaker,
