@@ -60,23 +60,16 @@ export class CostControl {
     if (!this.#cache.databaseUp) return this.admit(userId, guildId);
     const { cap, cooldownMs } = this.#limits(guildId);
     const nowMs = this.#now();
-    const asked = this.#cache.store.usage.admit({ userId, guildId, cap, cooldownMs, nowMs });
-    // A late answer still tells memory of an admission the database recorded.
-    const remember = (admission: Admission): void => {
-      if (admission.admitted) this.#cache.rememberAdmission(userId, nowMs);
-    };
     let admission: Admission | undefined;
     try {
-      admission = await within(asked, waitMs);
+      admission = await within(this.#cache.store.usage.admit({ userId, guildId, cap, cooldownMs, nowMs }), waitMs);
     } catch (error) {
       if (error instanceof StoreError) return this.admit(userId, guildId);
       throw error;
     }
-    if (admission === undefined) {
-      asked.then(remember, () => {});
-      return this.admit(userId, guildId);
-    }
-    remember(admission);
+    // Too slow: memory decides (and notes the admission later than the statement, which may still land).
+    if (admission === undefined) return this.admit(userId, guildId);
+    if (admission.admitted) this.#cache.rememberAdmission(userId, nowMs);
     return explain(admission, cap);
   }
 
