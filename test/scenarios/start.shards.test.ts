@@ -3,7 +3,9 @@
 // process per shard, each serves only its own guilds (people on both shards are answered), a voice chosen
 // through one shard is used by the other, each server's /usage is the shared ledger's, /status and the logs
 // name the shard, a shard process killed while the other shard's reply plays is started again and goes back
-// to its voice channel while that reply plays on unbroken, and SIGTERM stops everything cleanly.
+// to its voice channel while that reply plays on unbroken, one person talking in servers on both shards at the
+// same moment inside a cooldown is answered once (the other shard's turn is dropped before anything is heard,
+// with the cooldown notice), and SIGTERM stops everything cleanly.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +16,7 @@ import { after, before, test } from 'node:test';
 import { type FakeOmni, startFakeOmni } from '../fakes/omni/server.ts';
 import { type Simulator, startSimulator } from '../sim/simulator.ts';
 import { envTrustingSimCA } from '../sim/tls.ts';
+import { CHANNEL_VOICE } from '../sim/world.ts';
 import { withTimeout } from '../sim/waiters.ts';
 import { testPostgres } from '../store/engines.ts';
 import { postgresUnavailable } from '../store/postgres.ts';
@@ -22,8 +25,8 @@ import { botEnvironment } from './world.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const GUILDS = [
-  { name: 'Shard Zero', users: ['alice'] },
-  { name: 'Shard One', users: ['carol', 'alice'] },
+  { name: 'Shard Zero', users: ['alice', 'dave'] },
+  { name: 'Shard One', users: ['carol', 'alice', 'dave'] },
 ];
 /** PostgreSQL where it is installed (always in CI: .ci/run installs it), the SQLite file otherwise. */
 const ENGINE = postgresUnavailable() && process.env.CI !== 'true' ? 'sqlite' : 'postgres';
@@ -163,6 +166,25 @@ test(`two shard processes on ${ENGINE} serve their own guilds, share settings an
   await talk('carol', 'Shard One', 770);
   // Shard 0 still answers, reply whole.
   await talk('alice', 'Shard Zero', 550);
+
+  // Dave, in the voice channels of servers on both shards, says a sentence in both at the same moment with a
+  // 60 s cooldown: the database admits one turn; the other shard drops its turn before anything is heard and
+  // posts the cooldown notice.
+  await (await sim.user('alice', 'Shard Zero').slash('limits', { cooldown_seconds: 60 })).reply();
+  await (await sim.user('carol', 'Shard One').slash('limits', { cooldown_seconds: 60 })).reply();
+  for (const guild of ['Shard Zero', 'Shard One']) await sim.user('dave', guild).joinVoice('General');
+  for (const _ of ['Shard Zero', 'Shard One']) fake.script({ text: 'Hello Dave.', audio: { toneHz: 520, seconds: 1 } });
+  const soundsIn = (guild: string): number => sim.botAudioIn(guild).packets.filter((packet) => !packet.silence).length;
+  const soundsBefore = { 'Shard Zero': soundsIn('Shard Zero'), 'Shard One': soundsIn('Shard One') };
+  const notice = sim.nextMessage({ matching: (m) => /Please wait \d+ s before asking again/.test(m.content ?? ''), timeoutMs: 30_000 });
+  await Promise.all(['Shard Zero', 'Shard One'].map((guild) => sim.user('dave', guild).say(speechFixture('en_no_lead').path)));
+  const told = await notice;
+  const refusedIn = told.guildId === sim.world.guild('Shard Zero').id ? 'Shard Zero' : 'Shard One';
+  const answeredIn = refusedIn === 'Shard Zero' ? 'Shard One' : 'Shard Zero';
+  assert.equal(told.channelId, sim.world.channel(sim.world.guild(refusedIn), 'General', CHANNEL_VOICE).id, "in the chat of Dave's voice channel");
+  const answer = await sim.botAudioIn(answeredIn).nextUtterance(20_000);
+  assert.ok(Math.abs(answer.pcm.length / 2 / 48_000 - 1) < 0.06, `Dave heard the whole 1 s reply in ${answeredIn}`);
+  assert.equal(soundsIn(refusedIn), soundsBefore[refusedIn], `nothing was played in ${refusedIn}`);
 
   const outputEnds = once(bot.stdout!, 'end');
   process.kill(-bot.pid!, 'SIGTERM');
