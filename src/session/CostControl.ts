@@ -6,6 +6,11 @@
  * does not wait for it to start: memory (StoreCache) checks at once, the turn's request goes out, and its
  * audio plays once the database has confirmed (see VoiceSession). When the database does not answer, memory
  * decides, so conversations go on while it is away.
+ *
+ * SQLite goes through the statement too. It runs synchronously in this process when asked (about 15 µs
+ * measured, the same as the background note of an admission it replaces), so the confirmation is there before
+ * the request is even sent; and shard processes on one machine share the file, where memory's check and a
+ * later note would be read-then-write.
  */
 import type { VoiceSettings } from '../config/config.ts';
 import type { OmniUsage } from '../omni/events.ts';
