@@ -489,6 +489,7 @@ export class VoiceSession extends EventEmitter<{
    */
   #refused(turn: ActiveTurn, refusal: string): void {
     if (!('turn' in this.#state) || this.#state.turn !== turn) return;
+    this.#options.log.debug({ userId: turn.utterance.speakerId }, 'turn refused by the shared admission');
     if (turn.commitment.pending) this.#admittedAhead.set(turn.utterance.speakerId, turn.admission);
     else this.#notice(refusal);
     this.state = { status: 'listening' };

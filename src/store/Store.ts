@@ -2,8 +2,8 @@
  * The store the bot uses: settings, the usage ledger and describe channels, on one of two engines behind
  * one async interface: embedded SQLite (`<dataDir>/bot.sqlite`, the default, one process) or PostgreSQL
  * (`DATABASE_URL`, shared by any number of processes and machines). Every write is atomic; failures are
- * StoreErrors, bad input InvalidInputErrors. The voice path does not call this directly: it reads through
- * StoreCache, which answers synchronously from memory.
+ * StoreErrors, bad input InvalidInputErrors. The voice path reads through StoreCache, which answers
+ * synchronously from memory; only a turn's admission asks the database, and its audio (not its start) waits.
  */
 import type { DescribeChannels } from './describeChannels.ts';
 import type { GuildSettings, GuildSettingsPatch, VoiceChoice } from './settings.ts';
