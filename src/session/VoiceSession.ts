@@ -409,17 +409,18 @@ export class VoiceSession extends EventEmitter<{
       failure = error instanceof BotError ? error : new BotError(String(error), { cause: error });
     }
     // A speculative turn waits here for its speaker: committed, it goes on as any turn; dropped, only its cost remains.
-    if (!(await commitment.settled)) {
-      uncommitted.length = 0;
-      const wasted = this.#dropped(utterance.speakerId, request, usage, text);
-      if (wasted) this.emit('speculationDropped', { speakerId: utterance.speakerId, usage: wasted });
+    const committed = await commitment.settled;
+    // A committed turn waits for its admission too (a dropped one's goes with the rest of its utterance).
+    const refusal = committed ? await admission.settled : admission.refusal;
+    if (refusal !== undefined) {
+      // Refused within milliseconds of its request, before the model worked on it: only what it reported counts.
+      this.#refused(turn, refusal);
+      if (usage) this.#options.policy.recordUsage(utterance.speakerId, usage, true);
       this.#startNext();
       return;
     }
-    // Refused by the shared admission: nothing was heard, only the request's cost remains.
-    const refusal = await admission.settled;
-    if (refusal !== undefined) {
-      this.#refused(turn, refusal);
+    if (!committed) {
+      uncommitted.length = 0;
       this.#dropped(utterance.speakerId, request, usage, text);
       this.#startNext();
       return;
@@ -495,11 +496,11 @@ export class VoiceSession extends EventEmitter<{
     this.state = { status: 'listening' };
   }
 
-  /** A request dropped before anything of it was heard (speaker went on, or admission refused): only its cost is kept. */
-  #dropped(speakerId: string, request: OmniRequest | undefined, reported: OmniUsage | undefined, text: string): OmniUsage | undefined {
-    if (!request) return undefined;
+  /** A speculative request dropped before its turn was committed: nothing was heard, only its cost is kept. */
+  #dropped(speakerId: string, request: OmniRequest | undefined, reported: OmniUsage | undefined, text: string): void {
+    if (!request) return;
     const usage = wastedUsage(request, reported, text);
     this.#options.policy.recordUsage(speakerId, usage, true);
-    return usage;
+    this.emit('speculationDropped', { speakerId, usage });
   }
 }

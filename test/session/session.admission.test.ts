@@ -5,7 +5,6 @@
 // told at the commit without a second request, and a dropped speculative request's admission (asked once)
 // goes with the rest of its utterance.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { concatSamples } from '../../src/audio/pcm.ts';
 import { channel, dominantFrequency } from '../audio/signal.ts';
@@ -115,12 +114,32 @@ test('refused by the shared admission: the request is aborted, nothing is heard 
   );
   assert.deepEqual(
     h.usage.map((u) => [u.userId, u.speculative ?? false]),
-    [
-      ['alice', true],
-      ['bob', false],
-    ],
-    "Alice's aborted request is kept as waste, Bob's turn as usual",
+    [['bob', false]],
+    "Alice's request was stopped before the model reported anything: nothing counted for her",
   );
+});
+
+test('refused at once (a database in this process answers within microtasks): nothing counted, the notice, the next speaker answered', async () => {
+  const h = createSessionHarness(fake);
+  const requestsBefore = fake.requests.length;
+  h.settings.confirm = async (userId) => (userId === 'alice' ? COOLDOWN : undefined);
+  fake.setReplyRule((request) => (request.texts.at(-1)?.includes('Bob') ? { text: 'Hello Bob.', audio: { toneHz: 500, seconds: 0.2 } } : undefined));
+  const done = h.nextTurn();
+  h.session.onUtterance(utterance('alice', 1, 200));
+  h.session.onUtterance(utterance('bob', 1, 300));
+  const outcome = await done;
+  fake.setReplyRule(undefined);
+  // Alice's request may or may not have reached the model before it was stopped; either way it is consumed here.
+  for (let i = requestsBefore; i < fake.requests.length; i++) await fake.nextRequest();
+  assert.equal(outcome.speakerId, 'bob');
+  assert.equal(outcome.text, 'Hello Bob.');
+  assert.deepEqual(h.posts, [COOLDOWN]);
+  assert.deepEqual(
+    h.usage.map((u) => u.userId),
+    ['bob'],
+    'nothing is counted for Alice',
+  );
+  assert.equal(h.output.plays.length, 1);
 });
 
 test("a confirmation that fails leaves memory's decision standing: the reply plays", async () => {
@@ -145,12 +164,10 @@ test('a speculative turn refused before its commit: its request stops at once, t
   fake.script({ text: 'Never.', audio: { toneHz: 300, seconds: 0.3 }, firstByteDelayMs: 60_000 });
   fake.script({ text: 'Hello Bob.', audio: { toneHz: 500, seconds: 0.2 } });
   const said = utterance('alice', 1, 250);
-  const dropped = once(h.session, 'speculationDropped');
   h.session.onTentativeEnd(said);
   const speculative = await fake.nextRequest();
   aliceConfirmation.resolve(COOLDOWN);
   assert.equal(await speculative.aborted, true, 'the speculative request stopped before the commit');
-  await dropped;
   assert.deepEqual(h.posts, [], 'nothing is said before the turn is committed');
 
   h.session.onUtterance({ ...said, endedAtMs: said.endedAtMs + 450 });
