@@ -81,6 +81,8 @@ interface Measured extends Omit<Continuity, 'gaps' | 'replySpans'> {
   /** Gaps over the limit: ms after the window started, length, kind, and whether another guild's reply had just ended. */
   readonly gapList: Array<{ guild: number; atMs: number; ms: number; starved: boolean; otherReplyEnded: boolean }>;
   readonly simulatorEventLoopP99: number;
+  /** The bench process's CPU (the simulator and the fake model) over the window, as a share of one core. */
+  readonly simulatorCpuShare: number;
   readonly botExited?: string;
 }
 
@@ -165,6 +167,13 @@ export const run: Section = async ({ smoke, log, args }) => {
         `${guilds} guild${guilds === 1 ? '' : 's'}: bot CPU (share of one core, all threads)`,
         pct(a?.cpuShare),
         pct(b?.cpuShare),
+        '%',
+      ),
+      paired(
+        `scale.${key}.simulatorCpu`,
+        `${guilds} guild${guilds === 1 ? '' : 's'}: the simulator and fake model's CPU (this bench process, share of one core)`,
+        pct(a?.simulatorCpuShare),
+        pct(b?.simulatorCpuShare),
         '%',
       ),
       paired(
@@ -357,7 +366,7 @@ function readStalls(file: string): Array<readonly [number, number]> {
 
 function describe(m: Measured, what: string): string {
   if (m.botExited) return `${what}: ${m.botExited}`;
-  return `${what}: CPU ${((m.cpuShare ?? 0) * 100).toFixed(0)} %, loop p99 ${m.eventLoopP99} ms, ${m.threads} threads, ${m.replies} replies, ${m.repliesWithGap} with a gap (${m.starvedGaps} starved, ${m.lateGaps} late), ${m.failedTurns} unanswered, worst gap ${m.worstGapMs.toFixed(0)} ms`;
+  return `${what}: CPU ${((m.cpuShare ?? 0) * 100).toFixed(0)} % (simulator and fake model ${(m.simulatorCpuShare * 100).toFixed(0)} %), loop p99 ${m.eventLoopP99} ms, ${m.threads} threads, ${m.replies} replies, ${m.repliesWithGap} with a gap (${m.starvedGaps} starved, ${m.lateGaps} late), ${m.failedTurns} unanswered, worst gap ${m.worstGapMs.toFixed(0)} ms`;
 }
 
 /** The simulator and fake model in this process, the bot in its own, and the means to drive a window. */
@@ -458,6 +467,8 @@ async function startBotWorld(
       const firstPacket = Array.from({ length: guilds }, (_, i) => sim.botAudioIn(`Guild ${i}`).packets.length);
       const ownLoop = monitorEventLoopDelay({ resolution: 10 });
       ownLoop.enable();
+      const ownCpu = process.cpuUsage();
+      const ownStart = performance.now();
       await request('start');
       const windowStartedAt = performance.timeOrigin + performance.now();
       const endAt = performance.now() + windowMs;
@@ -483,6 +494,8 @@ async function startBotWorld(
         }),
       );
       const report = await request('stop');
+      const ownUsed = process.cpuUsage(ownCpu);
+      const simulatorCpuShare = (ownUsed.user + ownUsed.system) / 1000 / (performance.now() - ownStart);
       const threads = countThreads(bot.pid);
       ownLoop.disable();
       const raw = continuity(firstPacket.map((from, i) => sim.botAudioIn(`Guild ${i}`).packets.slice(from)));
@@ -508,6 +521,7 @@ async function startBotWorld(
         })),
         lateGaps: raw.gaps.filter((gap) => !gap.starved).length,
         simulatorEventLoopP99: Math.max(0, ownLoop.percentile(99) / 1e6 - 10),
+        simulatorCpuShare,
         ...(exited ? { botExited: exited } : {}),
       };
       return { summary, raw };
