@@ -28,6 +28,7 @@ import { envTrustingSimCA } from '../test/sim/tls.ts';
 import { withTimeout } from '../test/sim/waiters.ts';
 import { opusPackets, speechPieces } from '../test/support/speechPieces.ts';
 import { atLeast, atMost, type Figure, figure, paired, type Section } from './lib/figures.ts';
+import { KernelArrivals } from './lib/kernelArrivals.ts';
 import { continuity, GAP_LIMIT_MS, type Continuity } from './lib/playback.ts';
 
 const FIRST_BYTE_MS = 234;
@@ -83,6 +84,8 @@ interface Measured extends Omit<Continuity, 'gaps' | 'replySpans'> {
   readonly simulatorEventLoopP99: number;
   /** The bench process's CPU (the simulator and the fake model) over the window, as a share of one core. */
   readonly simulatorCpuShare: number;
+  /** Share of packets timed by the kernel on arrival (tcpdump); null: all by the simulator's JavaScript. */
+  readonly kernelTimedPct: number | null;
   readonly botExited?: string;
 }
 
@@ -237,7 +240,7 @@ export const run: Section = async ({ smoke, log, args }) => {
     figures,
     notes: [
       `Columns: "value" is the bot with VOICE_WORKERS unset (the default); "workers off" is VOICE_WORKERS=0, the single-thread design. Bot process threads at ${plan.small} guilds: ${threads(on)} vs ${threads(off)}: ${workersSeen ? 'the default ran voice workers.' : 'the same, so this build ignores VOICE_WORKERS and both columns measure the single-thread path.'}`,
-      `Each guild: one user speaks a ${smoke ? '0.7-1.5' : '0.7-3'} s utterance, the bot answers ${plan.replySeconds} s of audio after a ${FIRST_BYTE_MS} ms first byte, the user pauses 0.2-0.6 s and speaks again. The bot runs in its own process; the simulator and the fake model run in the benchmark process, so gaps are measured on arrival there.`,
+      `Each guild: one user speaks a ${smoke ? '0.7-1.5' : '0.7-3'} s utterance, the bot answers ${plan.replySeconds} s of audio after a ${FIRST_BYTE_MS} ms first byte, the user pauses 0.2-0.6 s and speaks again. The bot runs in its own process; the simulator and the fake model run in the benchmark process. Arrival times are the kernel's (tcpdump on loopback, when it can run: Debian package tcpdump, root or CAP_NET_RAW), so a simulator late on the shared cores does not count against the bot; without it they are the simulator's own (${on.levels[0]?.kernelTimedPct === null ? 'this run' : 'not this run'}).`,
       `Continuous: no packet later than ${GAP_LIMIT_MS} ms after the one before it; an unanswered turn counts as a broken reply. CPU is the bot process's user+system time over the window, all threads (100 % = one core). Memory per guild: RSS difference between the ${plan.small}- and ${plan.large}-guild windows.`,
       `Sharded: the busy levels again with the bot started as \`npm start\` does with SHARD_COUNT=${SHARDS} (a supervisor and one bot process per shard, guilds split between them by Discord's rule) and VOICE_WORKERS=1 in each, so as many voice threads as the one-process default here; only what the guilds heard is measured (no CPU hook in those processes).`,
       `Stall: the bot is started with --import test/support/mainThreadStall.ts, which on a signal busy-waits ${STALL_MS} ms on its main thread every ${plan.stallEveryMs} ms (no hook in the bot); a gap is caused by a stall when it overlaps one.`,
@@ -264,6 +267,7 @@ async function measureMode(
   const maxGuilds = Math.max(...plan.levels);
   const world = await startBotWorld(Math.max(maxGuilds, plan.stallGuilds), plan, MODE_ENV[mode], args);
   const say = (line: string): void => log(`scale [workers ${mode}]: ${line}`);
+  say(`packet arrivals timed by ${world.arrivalTiming}`);
   let opus = 'unknown';
   const levels: Measured[] = [];
   let most = 0;
@@ -366,7 +370,8 @@ function readStalls(file: string): Array<readonly [number, number]> {
 
 function describe(m: Measured, what: string): string {
   if (m.botExited) return `${what}: ${m.botExited}`;
-  return `${what}: CPU ${((m.cpuShare ?? 0) * 100).toFixed(0)} % (simulator and fake model ${(m.simulatorCpuShare * 100).toFixed(0)} %), loop p99 ${m.eventLoopP99} ms, ${m.threads} threads, ${m.replies} replies, ${m.repliesWithGap} with a gap (${m.starvedGaps} starved, ${m.lateGaps} late), ${m.failedTurns} unanswered, worst gap ${m.worstGapMs.toFixed(0)} ms`;
+  const timing = m.kernelTimedPct === null ? 'timed by the simulator' : `${m.kernelTimedPct.toFixed(1)} % of packets timed by the kernel`;
+  return `${what} (${timing}): CPU ${((m.cpuShare ?? 0) * 100).toFixed(0)} % (simulator and fake model ${(m.simulatorCpuShare * 100).toFixed(0)} %), loop p99 ${m.eventLoopP99} ms, ${m.threads} threads, ${m.replies} replies, ${m.repliesWithGap} with a gap (${m.starvedGaps} starved, ${m.lateGaps} late), ${m.failedTurns} unanswered, worst gap ${m.worstGapMs.toFixed(0)} ms`;
 }
 
 /** The simulator and fake model in this process, the bot in its own, and the means to drive a window. */
@@ -386,6 +391,7 @@ async function startBotWorld(
     ...(shards ? { sharding: { recommendedShards: shards, maxConcurrency: shards } } : {}),
   });
   const fake: FakeOmni = await startFakeOmni({ realtime: true });
+  const kernel = await KernelArrivals.start(sim.udp.port);
   fake.setDefaultReply({ text: 'Sure.', audio: { toneHz: 330, seconds: replySeconds }, firstByteDelayMs: FIRST_BYTE_MS });
   const env = await envTrustingSimCA({
     PATH: process.env.PATH ?? '',
@@ -426,6 +432,7 @@ async function startBotWorld(
       else bot.send({ type: 'exit' });
     }
     if (!exited) await withTimeout(once(bot, 'exit'), 10_000, 'the bot process to exit').catch(() => bot.kill('SIGKILL'));
+    if (typeof kernel !== 'string') await kernel.stop();
     await sim.close();
     await fake.close();
   };
@@ -441,6 +448,8 @@ async function startBotWorld(
   let joined = 0;
   return {
     opus: ready.opus,
+    /** Who times packet arrivals: the kernel, or the simulator (and why). */
+    arrivalTiming: typeof kernel === 'string' ? `the simulator's JavaScript (${kernel})` : 'the kernel (tcpdump on loopback)',
     exited: () => exited,
     close,
     stallLog,
@@ -498,7 +507,9 @@ async function startBotWorld(
       const simulatorCpuShare = (ownUsed.user + ownUsed.system) / 1000 / (performance.now() - ownStart);
       const threads = countThreads(bot.pid);
       ownLoop.disable();
-      const raw = continuity(firstPacket.map((from, i) => sim.botAudioIn(`Guild ${i}`).packets.slice(from)));
+      const heard = firstPacket.map((from, i) => sim.botAudioIn(`Guild ${i}`).packets.slice(from));
+      const timed = typeof kernel === 'string' ? undefined : kernel.retime(heard);
+      const raw = continuity(timed?.packetsByGuild ?? heard);
       const summary: Measured = {
         guilds,
         turns,
@@ -522,6 +533,7 @@ async function startBotWorld(
         lateGaps: raw.gaps.filter((gap) => !gap.starved).length,
         simulatorEventLoopP99: Math.max(0, ownLoop.percentile(99) / 1e6 - 10),
         simulatorCpuShare,
+        kernelTimedPct: timed && timed.total > 0 ? (100 * (timed.total - timed.missing)) / timed.total : null,
         ...(exited ? { botExited: exited } : {}),
       };
       return { summary, raw };
