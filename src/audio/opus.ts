@@ -13,7 +13,7 @@
  * Opus state is per stream: make one decoder per speaker and `destroy()` it when they leave.
  */
 import { createRequire } from 'node:module';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { int16FromBytes } from './pcm.ts';
 
 /** Opus runs at 48 kHz here, like Discord. */
@@ -228,6 +228,65 @@ export class OpusEncoderStream extends Transform {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#encoder.destroy();
+    callback(error);
+  }
+}
+
+/**
+ * Opus packets of a PCM stream (s16le 48 kHz stereo), each 20 ms frame encoded only when its packet is read
+ * (object mode, at most one packet encoded ahead). Playback reads one packet per 20 ms cycle, so a voice
+ * thread encodes one frame per guild per cycle, right after the cycle's send. OpusEncoderStream instead
+ * encodes a reply's chunk (80 ms of model audio: 4 frames) the moment it arrives, inside the message that
+ * brought it: at 25 guilds per thread that work lands at random moments, also just before a cycle's send,
+ * and after the thread waited for a core it all runs before the late send can. A partial last frame is
+ * dropped; the codec is freed when the stream ends or is destroyed.
+ */
+export class OpusEncodingReader extends Readable {
+  readonly #encoder = new OpusEncoder();
+  readonly #pcm: Readable;
+  /** A read found no whole frame ready: the next 'readable' of the PCM continues it. */
+  #waiting = false;
+
+  constructor(pcm: Readable) {
+    super({ objectMode: true, highWaterMark: 1 });
+    this.#pcm = pcm;
+    pcm.on('readable', () => {
+      if (this.#waiting) this.#pull();
+    });
+    pcm.once('end', () => {
+      this.#encoder.destroy();
+      this.push(null);
+    });
+    pcm.once('error', (error) => this.destroy(error));
+  }
+
+  override _read(): void {
+    this.#waiting = true;
+    this.#pull();
+  }
+
+  #pull(): void {
+    for (;;) {
+      const bytes = this.#pcm.read(FRAME_BYTES) as Buffer | null;
+      // Not a whole frame yet: 'readable' (more audio) or 'end' follows.
+      if (bytes === null) return;
+      if (bytes.length < FRAME_BYTES) continue;
+      this.#waiting = false;
+      let packet: Buffer;
+      try {
+        packet = this.#encoder.encode(int16FromBytes(bytes));
+      } catch (error) {
+        this.destroy(error as Error);
+        return;
+      }
+      if (!this.push(packet)) return;
+      this.#waiting = true;
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#encoder.destroy();
+    this.#pcm.destroy();
     callback(error);
   }
 }
