@@ -13,7 +13,7 @@
  * Opus state is per stream: make one decoder per speaker and `destroy()` it when they leave.
  */
 import { createRequire } from 'node:module';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { int16FromBytes } from './pcm.ts';
 
 /** Opus runs at 48 kHz here, like Discord. */
@@ -241,52 +241,13 @@ export class OpusEncoder extends OpusCodecHandle {
 const FRAME_BYTES = OPUS_FRAME_SAMPLES * OPUS_CHANNELS * 2;
 
 /**
- * s16le 48 kHz stereo bytes in, one 20 ms Opus packet per chunk out (object mode), for
- * `createAudioResource(stream, { inputType: StreamType.Opus })`. A partial last frame is dropped, as
- * @discordjs/voice's own encoder does; the codec is freed when the stream ends or is destroyed.
- */
-export class OpusEncoderStream extends Transform {
-  readonly #encoder = new OpusEncoder();
-  #pending: Buffer = Buffer.alloc(0);
-
-  constructor() {
-    super({ readableObjectMode: true });
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const bytes = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
-    let offset = 0;
-    try {
-      for (; offset + FRAME_BYTES <= bytes.length; offset += FRAME_BYTES) {
-        this.push(this.#encoder.encode(int16FromBytes(bytes.subarray(offset, offset + FRAME_BYTES))));
-      }
-    } catch (error) {
-      callback(error as Error);
-      return;
-    }
-    this.#pending = Buffer.from(bytes.subarray(offset));
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.#encoder.destroy();
-    callback();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#encoder.destroy();
-    callback(error);
-  }
-}
-
-/**
  * Opus packets of a PCM stream (s16le 48 kHz stereo), each 20 ms frame encoded only when its packet is read
  * (object mode, at most one packet encoded ahead). Playback reads one packet per 20 ms cycle, so a voice
- * thread encodes one frame per guild per cycle, right after the cycle's send. OpusEncoderStream instead
- * encodes a reply's chunk (80 ms of model audio: 4 frames) the moment it arrives, inside the message that
- * brought it: at 25 guilds per thread that work lands at random moments, also just before a cycle's send,
- * and after the thread waited for a core it all runs before the late send can. A partial last frame is
- * dropped; the codec is freed when the stream ends or is destroyed.
+ * thread encodes one frame per guild per cycle, right after the cycle's send. Encoding as audio arrives (the
+ * Transform this replaced) did a reply's chunk (80 ms of model audio: 4 frames) inside the message that
+ * brought it: at 25 guilds per thread that work landed at any moment, also just before a send, and after
+ * the thread had waited for a core it all ran before the late send could. A partial last frame is dropped;
+ * the codec is freed when the stream ends or is destroyed.
  */
 export class OpusEncodingReader extends Readable {
   readonly #encoder = new OpusEncoder();
