@@ -10,7 +10,6 @@ import { createSpeechDetector } from './receive/detector.ts';
 import { resolveShardPlan } from './sharding/shardPlan.ts';
 import { ShardSupervisor } from './sharding/ShardSupervisor.ts';
 import { StoreError } from './store/StoreError.ts';
-import { lowerOtherThreads } from './threadPriority.ts';
 
 const config = loadConfigOrExit({ discord: true, omni: true }, 'start the bot');
 // discord.js's ShardingManager starts each shard process with SHARDING_MANAGER and SHARDS in its environment.
@@ -46,8 +45,6 @@ async function superviseShards(): Promise<never> {
   return new Promise<never>(() => {});
 }
 
-// Before any voice worker exists: V8's background threads yield to the voice threads, which keep this thread's priority.
-log.info({ nice: config.voice.backgroundThreadsNice, ...lowerOtherThreads(config.voice.backgroundThreadsNice) }, 'background threads lowered');
 const bot = createBot({ ...config, discord: config.discord!, omni: config.omni! }, log, createSpeechDetector);
 
 // One bad event must never take the bot down for every other server.

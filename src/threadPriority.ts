@@ -1,16 +1,13 @@
 /**
- * Thread priorities (nice values, Linux: one per thread), so that the voice threads get a core first. A voice
- * worker's 20 ms packet clock runs late when its thread is runnable but every core is busy (issue 11's late
- * cycles: the scale bench measured 18-83 ms of run-queue wait in nearly every late cycle).
- * - lowerOtherThreads: called by the main thread at start-up, before any worker exists, it lowers V8's
- *   background threads (GC marking and sweeping, compilation): needs no privilege, and the threads made later
- *   by the main thread (voice workers, also the ones that replace a dead worker) keep the main thread's priority.
- * - setThisThreadNice: a thread's own priority; raising it (a negative value) needs root, CAP_SYS_NICE
- *   (`docker run --cap-add SYS_NICE`) or a nice limit (systemd `LimitNICE=`), otherwise nothing changes and
- *   the reason says so.
- * Elsewhere than Linux both report that they cannot.
+ * The calling thread's scheduling priority (nice value), for a voice worker: its 20 ms packet clock runs late
+ * when the thread is runnable but every core is busy (issue 11's late cycles: the scale bench measured 25-60 ms
+ * of run-queue wait in nearly every late cycle), and a higher priority makes the kernel run it first.
+ * Linux keeps a nice value per thread, so this changes only the calling thread (os.setPriority on its own
+ * thread id); elsewhere it reports that it cannot. Raising priority (a negative value) needs the right to:
+ * root, CAP_SYS_NICE (`docker run --cap-add SYS_NICE`), or a nice limit (systemd `LimitNICE=`); without it
+ * nothing changes and the reason says so. Lowering it is always allowed.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 export type ThreadPriorityResult = { readonly applied: true; readonly nice: number } | { readonly applied: false; readonly reason: string };
@@ -40,26 +37,4 @@ export function setThisThreadNice(nice: number): ThreadPriorityResult {
     }
     return { applied: false, reason: error instanceof Error ? error.message : String(error) };
   }
-}
-
-/**
- * Sets every other thread of this process that exists now to `nice` (only ever lowering: a thread already
- * lower is left alone), leaving the calling thread as it is. Returns how many threads it lowered.
- */
-export function lowerOtherThreads(nice: number): { readonly lowered: number } | { readonly reason: string } {
-  const self = currentThreadId();
-  if (self === undefined) return { reason: 'per-thread priorities need Linux' };
-  let lowered = 0;
-  for (const name of readdirSync('/proc/self/task')) {
-    const tid = Number(name);
-    if (tid === self) continue;
-    try {
-      if (getPriority(tid) >= nice) continue;
-      setPriority(tid, nice);
-      lowered++;
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return { lowered };
 }

@@ -12,13 +12,10 @@ import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createSpeechDetector } from '../../src/receive/detector.ts';
 import { opusBackend } from '../../src/audio/opus.ts';
-import { lowerOtherThreads } from '../../src/threadPriority.ts';
 
 const loaded = loadConfig(process.env, { discord: true, omni: true });
 const config = { ...loaded, discord: loaded.discord!, omni: loaded.omni! };
 const log = createLogger(config.logLevel);
-// As src/main.ts does, before any voice worker exists.
-lowerOtherThreads(config.voice.backgroundThreadsNice);
 const bot = createBot(config, log, createSpeechDetector);
 const send = (message: object): void => void process.send!(message);
 

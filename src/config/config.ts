@@ -60,8 +60,6 @@ export interface VoiceSettings {
   readonly maxReplyMs: number;
   /** Voice worker threads holding the guilds' voice connections (0: all voice on the main thread). */
   readonly workers: number;
-  /** Nice value for V8's background threads (GC, compilation), so a busy machine runs the voice threads first (0: unchanged). */
-  readonly backgroundThreadsNice: number;
 }
 
 export interface Config {
@@ -180,7 +178,6 @@ const envSchema = z.object({
     return ids;
   }),
   VOICE_WORKERS: integer('VOICE_WORKERS', availableParallelism(), 0, 64, 'worker threads'),
-  BACKGROUND_THREADS_NICE: integer('BACKGROUND_THREADS_NICE', 10, 0, 19, 'nice steps'),
 });
 
 /** Reads and validates settings; throws one ConfigError listing every problem. */
@@ -240,7 +237,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
       firstAudioTimeoutMs: vars.FIRST_AUDIO_TIMEOUT_MS,
       maxReplyMs: vars.MAX_REPLY_SECONDS * 1000,
       workers: vars.VOICE_WORKERS,
-      backgroundThreadsNice: vars.BACKGROUND_THREADS_NICE,
     }),
     logLevel: vars.LOG_LEVEL ?? 'info',
     dataDir: vars.DATA_DIR ?? './data',
