@@ -3,7 +3,7 @@
  *   receive: Opus decode of one speaker -> 48 kHz stereo to 16 kHz mono -> endpointing (SpeakerListener, as the
  *            bot runs it, fed the speech fixtures as Discord packets with their natural pauses);
  *   send:    the model's 24 kHz mono reply -> 48 kHz stereo behind the jitter buffer (ReplyAudio) -> Opus encode
- *            (OpusEncoderStream, what GuildVoice hands to @discordjs/voice), streamed in 80 ms chunks.
+ *            (OpusEncodingReader, what GuildVoice hands to @discordjs/voice), streamed in 80 ms chunks.
  * A conversation costs both directions at once (someone speaking while the bot answers is the worst case), so
  * conversations per core = 1000 / (receive + send ms of CPU per second). Each stage is also timed alone.
  * Opus is whatever src/audio/opus.ts loads: opusscript here; the native module in a child process whose
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { concatSamples } from '../src/audio/pcm.ts';
-import { OpusDecoder, OpusEncoder, OpusEncoderStream, opusBackend } from '../src/audio/opus.ts';
+import { OpusDecoder, OpusEncoder, OpusEncodingReader, opusBackend } from '../src/audio/opus.ts';
 import { createDiscordToModel, createModelToDiscord } from '../src/audio/pipelines.ts';
 import { Resampler } from '../src/audio/resample.ts';
 import { ReplyAudio } from '../src/playback/ReplyAudio.ts';
@@ -128,14 +128,13 @@ export async function measureBackend(seconds: number, runs: number): Promise<Bac
     listener.destroy();
     return ms;
   });
-  // The whole send path: model chunks into ReplyAudio, its byte stream through the Opus encoder stream.
+  // The whole send path: model chunks into ReplyAudio, its byte stream read as Opus packets.
   const sendPath = await perSecond(seconds, runs, () =>
     cpuMsOfAsync(async () => {
       const reply = new ReplyAudio({ jitterMs: 100 });
-      const encoder = new OpusEncoderStream();
+      const encoder = new OpusEncodingReader(reply.readable);
       let count = 0;
       encoder.on('data', () => count++);
-      reply.readable.pipe(encoder);
       for (let offset = 0; offset < reply24k.length; offset += CHUNK_24K) {
         reply.push(reply24k.subarray(offset, offset + CHUNK_24K));
         // Let the streams move, as arriving network chunks would.

@@ -12,8 +12,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { pipeline, type Readable } from 'node:stream';
-import { OpusEncoderStream } from '../src/audio/opus.ts';
+import type { Readable } from 'node:stream';
+import { OpusEncodingReader } from '../src/audio/opus.ts';
 import { createLogger } from '../src/log.ts';
 import { MODELS } from '../src/omni/catalogue.ts';
 import { OmniClient } from '../src/omni/client.ts';
@@ -36,7 +36,7 @@ const GOAL_BYTES_PER_TURN = 1024;
 /** Share of the hour counted as warm-up (see where the samples are split). */
 const WARM_UP_FRACTION = 0.5;
 
-/** GuildVoice.play without Discord: the same Opus encoder stream, read at once; played time counts packets. */
+/** GuildVoice.play without Discord: the same Opus packet reader, read at once; played time counts packets. */
 class EncodingOutput implements VoiceOutput {
   startReply(options: ReplyOptions): PlaybackHandle {
     return new BufferedPlayback(this, options);
@@ -44,7 +44,8 @@ class EncodingOutput implements VoiceOutput {
 
   play(audio: Readable): PcmPlayback {
     let packets = 0;
-    const encoded = pipeline(audio, new OpusEncoderStream(), () => {});
+    const encoded = new OpusEncodingReader(audio);
+    encoded.on('error', () => {});
     encoded.on('data', () => packets++);
     const finished = new Promise<void>((resolve) => encoded.once('close', resolve));
     return { playedMs: () => packets * 20, stop: () => encoded.destroy(), finished };

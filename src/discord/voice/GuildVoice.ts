@@ -21,8 +21,8 @@ import {
   type DiscordGatewayAdapterCreator,
   type VoiceConnection,
 } from '@discordjs/voice';
-import { Readable, pipeline } from 'node:stream';
-import { OpusEncoderStream } from '../../audio/opus.ts';
+import { Readable } from 'node:stream';
+import { OpusEncodingReader } from '../../audio/opus.ts';
 import { BotError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { SpeakerListener, type SpeechDetector } from '../../receive/SpeakerListener.ts';
@@ -162,10 +162,10 @@ export class GuildVoice implements VoiceOutput, PcmSink {
 
   /** Plays 48 kHz stereo PCM through our Opus encoder on the guild's player (the PcmSink of BufferedPlayback). */
   play(audio: Readable): PcmPlayback {
-    // Our own encoder (see audio/opus.ts), so @discordjs/voice plays Opus packets as they are.
-    const packets = pipeline(audio, new OpusEncoderStream(), (error) => {
-      if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') this.#options.log.warn({ err: error }, 'reply encoding failed');
-    });
+    // Our own encoder (see audio/opus.ts), so @discordjs/voice plays Opus packets as they are; each frame is
+    // encoded when the player takes its packet, one per 20 ms cycle.
+    const packets = new OpusEncodingReader(audio);
+    packets.on('error', (error) => this.#options.log.warn({ err: error }, 'reply encoding failed'));
     const resource = playReply(this.player, packets);
     const finished = new Promise<void>((resolve) => {
       const onState = (_old: AudioPlayerState, next: AudioPlayerState): void => {

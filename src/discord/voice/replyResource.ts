@@ -33,19 +33,25 @@ export function playReply(player: AudioPlayer, packets: Readable): AudioResource
   return resource;
 }
 
-/** The reply's packets plus trailing silence, as a stream that stays open until the player is stopped. */
+/**
+ * The reply's packets plus trailing silence, as a stream that stays open until the player is stopped. It takes
+ * a packet from its source only when the player reads (at most one ahead), so a source that makes packets on
+ * demand (OpusEncodingReader) does its work one frame per cycle.
+ */
 class ReplyPackets extends Readable {
   readonly #source: Readable;
   readonly #onDrained: () => void;
   #sourceDone = false;
   #drainedSignalled = false;
+  /** A read found the source empty: its next 'readable' continues it. */
+  #waiting = false;
 
   constructor(source: Readable, onDrained: () => void) {
-    super({ objectMode: true });
+    super({ objectMode: true, highWaterMark: 1 });
     this.#source = source;
     this.#onDrained = onDrained;
-    source.on('data', (packet: Buffer) => {
-      if (!this.push(packet)) source.pause();
+    source.on('readable', () => {
+      if (this.#waiting) this.#pull();
     });
     source.once('end', () => {
       for (let i = 0; i < TRAILING_SILENCE_FRAMES; i++) this.push(SILENCE_FRAME);
@@ -57,7 +63,18 @@ class ReplyPackets extends Readable {
   }
 
   override _read(): void {
-    this.#source.resume();
+    this.#waiting = true;
+    this.#pull();
+  }
+
+  #pull(): void {
+    for (;;) {
+      const packet = this.#source.read() as Buffer | null;
+      if (packet === null) return;
+      this.#waiting = false;
+      if (!this.push(packet)) return;
+      this.#waiting = true;
+    }
   }
 
   /** The player reads one packet per cycle with no size; Node's own `read(0)` probes are not reads. */

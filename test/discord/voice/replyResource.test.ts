@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { mock, test } from 'node:test';
 import { AudioPlayerStatus, StreamType, createAudioPlayer, createAudioResource, type AudioPlayer } from '@discordjs/voice';
+import { concatSamples } from '../../../src/audio/pcm.ts';
+import { OpusDecoder, OpusEncoder, OpusEncodingReader } from '../../../src/audio/opus.ts';
 import { playReply } from '../../../src/discord/voice/replyResource.ts';
+import { MODEL_OUTPUT_SAMPLE_RATE } from '../../../src/omni/events.ts';
+import { ReplyAudio } from '../../../src/playback/ReplyAudio.ts';
+import { channel, dominantFrequency, longestGapMs, segment, sine } from '../../audio/signal.ts';
 
 const SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
 /** The real setImmediate, kept before the clock is mocked: one turn of the event loop between cycles. */
@@ -29,6 +34,10 @@ class RecordingConnection {
   }
   prepareAudioPacket(packet: Buffer): void {
     this.#prepared = packet;
+  }
+  /** Whether a packet waits for the next send. */
+  get prepared(): boolean {
+    return this.#prepared !== undefined;
   }
   dispatchAudio(): boolean {
     if (!this.#prepared) return false;
@@ -123,4 +132,65 @@ test("a guild's reply ending does not make another guild's packets skip a cycle"
 test('the library bug is still there: a plain resource ending skips the next guild for a cycle (drop playReply when this fails)', async () => {
   const guilds = await threeGuilds((player, stream) => player.play(createAudioResource(stream, { inputType: StreamType.Opus })));
   assert.equal(guilds.B.connection.skippedCycles().length, 1, 'B, next after A in the list, misses one cycle when A ends');
+});
+
+// Encoding follows the player: a reply's frames are encoded as its packets are taken, one per 20 ms cycle, not when
+// the model's audio reaches the voice thread (an 80 ms chunk used to be encoded in one go, inside the message
+// that brought it, at whatever moment that was: also just before a cycle's send, and after a wait for a core).
+test("a reply's frames are encoded as the player takes them, one per cycle, and the whole reply plays", async () => {
+  const clock = mock.timers;
+  clock.enable({ apis: ['setTimeout', 'setImmediate', 'Date'], now: 1_000_000 });
+  const encode = mock.method(OpusEncoder.prototype, 'encode');
+  try {
+    const player = createAudioPlayer();
+    const connection = new RecordingConnection(() => cycle);
+    (player as unknown as { subscribe(connection: unknown): void }).subscribe(connection);
+    // The model's reply: 2 s of a 330 Hz tone at 24 kHz in 80 ms chunks, the first 100 ms before playback starts.
+    const tone = sine({ frequency: 330, sampleRate: MODEL_OUTPUT_SAMPLE_RATE, seconds: 2, amplitude: 0.5 });
+    const chunk = (MODEL_OUTPUT_SAMPLE_RATE * 80) / 1000;
+    const chunks = Array.from({ length: tone.length / chunk }, (_, i) => tone.subarray(i * chunk, (i + 1) * chunk));
+    const reply = new ReplyAudio({ jitterMs: 100 });
+    reply.push(chunks.shift()!);
+    reply.push(chunks.shift()!);
+    assert.ok(reply.started);
+    playReply(player, new OpusEncodingReader(reply.readable));
+    await aTurn();
+
+    let cycle = 0;
+    /** Frames encoded beyond the packets the player has taken (sent, or prepared for the next send). */
+    const ahead = (): number => encode.mock.callCount() - connection.sent.length - (connection.prepared ? 1 : 0);
+    const mostAhead: number[] = [];
+    const encodedByArrival: number[] = [];
+    for (; cycle < 200 && player.state.status !== AudioPlayerStatus.Idle; cycle++) {
+      // A chunk every 4 cycles (80 ms), as the model streams in real time.
+      if (cycle % 4 === 0 && chunks.length > 0) {
+        const before = encode.mock.callCount();
+        reply.push(chunks.shift()!);
+        if (chunks.length === 0) reply.end();
+        encodedByArrival.push(encode.mock.callCount() - before);
+      }
+      clock.tick(20);
+      await aTurn();
+      clock.tick(0);
+      await aTurn();
+      mostAhead.push(ahead());
+    }
+    assert.ok(Math.max(...encodedByArrival) <= 1, `frames encoded when a chunk arrived: ${encodedByArrival.join(' ')}`);
+    assert.ok(Math.max(...mostAhead) <= 2, `frames encoded ahead of the player, per cycle: max ${Math.max(...mostAhead)}`);
+
+    // The whole reply, as audio: 2 s (100 frames) of the tone, in order, then the five silence frames.
+    const sent = connection.sent.map(([, packet]) => packet);
+    assert.equal(sent.length, 100 + 5);
+    assert.deepEqual(sent.slice(100), Array(5).fill(SILENCE));
+    const decoder = new OpusDecoder();
+    const pcm = concatSamples(sent.slice(0, 100).map((packet) => decoder.decode(packet)));
+    decoder.destroy();
+    const left = channel(pcm, 2, 0);
+    assert.equal(left.length, 2 * 48_000);
+    assert.ok(Math.abs(dominantFrequency(segment(left, 48_000, 0.2, 1.8), 48_000) - 330) < 3.3, 'pitch within 1 %');
+    assert.ok(longestGapMs(segment(left, 48_000, 0.05, 1.95), 48_000) === 0, 'no hole in the tone');
+  } finally {
+    encode.mock.restore();
+    clock.reset();
+  }
 });
