@@ -67,6 +67,7 @@ export function createBot(config: BotConfig, log: Logger, createDetector: (setti
             speculationMs: config.voice.speculationMs,
             decryptionFailureTolerance: config.voice.decryptionFailureTolerance,
             maxReplyMs: config.voice.maxReplyMs,
+            nice: config.voice.workerNice,
             model: { apiKey: config.omni.apiKey, baseURL: config.omni.baseURL },
           },
         });

@@ -70,11 +70,11 @@ async function checkModel(config: Config): Promise<void> {
 async function checkVoiceWorkers(config: Config): Promise<void> {
   const { workers } = config.voice;
   if (workers === 0) return report('ok', 'Voice workers', 'off (VOICE_WORKERS=0): voice runs on the main thread');
-  const { silenceMs, maxUtteranceMs, speculationMs, decryptionFailureTolerance, maxReplyMs } = config.voice;
+  const { silenceMs, maxUtteranceMs, speculationMs, decryptionFailureTolerance, maxReplyMs, workerNice } = config.voice;
   const pool = new VoiceWorkerPool({
     size: 1,
     log: createLogger('silent'),
-    settings: { logLevel: 'silent', silenceMs, maxUtteranceMs, speculationMs, decryptionFailureTolerance, maxReplyMs },
+    settings: { logLevel: 'silent', silenceMs, maxUtteranceMs, speculationMs, decryptionFailureTolerance, maxReplyMs, nice: workerNice },
   });
   try {
     const [loaded] = await pool.start();
@@ -82,7 +82,7 @@ async function checkVoiceWorkers(config: Config): Promise<void> {
     report(
       ok ? 'ok' : 'fail',
       'Voice workers',
-      `${workers} (VOICE_WORKERS); a worker started with Opus ${loaded!.opus}${ok ? ' and DAVE' : ' but without DAVE (@snazzah/davey)'}`,
+      `${workers} (VOICE_WORKERS); a worker started with Opus ${loaded!.opus}${ok ? ' and DAVE' : ' but without DAVE (@snazzah/davey)'}, at ${loaded!.priority}`,
     );
   } catch (error) {
     report('fail', 'Voice workers', `a voice worker did not start: ${(error as Error).message}`);

@@ -60,6 +60,8 @@ export interface VoiceSettings {
   readonly maxReplyMs: number;
   /** Voice worker threads holding the guilds' voice connections (0: all voice on the main thread). */
   readonly workers: number;
+  /** The voice workers' nice value: below 0 the kernel runs them before the bot's other threads and other programs. */
+  readonly workerNice: number;
 }
 
 export interface Config {
@@ -178,6 +180,7 @@ const envSchema = z.object({
     return ids;
   }),
   VOICE_WORKERS: integer('VOICE_WORKERS', availableParallelism(), 0, 64, 'worker threads'),
+  VOICE_WORKER_NICE: integer('VOICE_WORKER_NICE', -10, -20, 19, 'nice levels'),
 });
 
 /** Reads and validates settings; throws one ConfigError listing every problem. */
@@ -237,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: Needs): Config {
       firstAudioTimeoutMs: vars.FIRST_AUDIO_TIMEOUT_MS,
       maxReplyMs: vars.MAX_REPLY_SECONDS * 1000,
       workers: vars.VOICE_WORKERS,
+      workerNice: vars.VOICE_WORKER_NICE,
     }),
     logLevel: vars.LOG_LEVEL ?? 'info',
     dataDir: vars.DATA_DIR ?? './data',

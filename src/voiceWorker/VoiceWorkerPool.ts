@@ -22,6 +22,8 @@ export type PoolSettings = Omit<WorkerSettings, 'workerId' | 'caCertificates'>;
 export interface StartedWorker {
   readonly opus: string;
   readonly dave: boolean;
+  /** Its scheduling priority, in words ("nice -10", or why it stayed at 0). */
+  readonly priority: string;
 }
 
 class VoiceWorker implements WorkerChannel {
@@ -51,7 +53,7 @@ class VoiceWorker implements WorkerChannel {
       const onMessage = (message: FromWorker): void => {
         if (message.type !== 'started') return;
         this.thread.off('message', onMessage);
-        resolve({ opus: message.opus, dave: message.dave });
+        resolve({ opus: message.opus, dave: message.dave, priority: message.priority });
       };
       this.thread.on('message', onMessage);
       this.thread.once('exit', (code) => reject(new Error(`voice worker ${workerId} exited with code ${code} before it started`)));

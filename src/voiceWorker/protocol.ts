@@ -27,6 +27,8 @@ export interface WorkerSettings {
   readonly model?: { readonly apiKey: string; readonly baseURL: string };
   /** A reply plays at most this much audio (MAX_REPLY_SECONDS): the same cut the session makes. */
   readonly maxReplyMs: number;
+  /** The worker thread's nice value (VOICE_WORKER_NICE), applied when the process may. */
+  readonly nice: number;
 }
 
 /** Where a chunk of reply audio sits in the model stream it came from (offset in samples). */
@@ -88,7 +90,7 @@ export type ToWorker =
 
 export type FromWorker =
   /** The worker loaded its libraries and listens. */
-  | { readonly type: 'started'; readonly opus: string; readonly dave: boolean }
+  | { readonly type: 'started'; readonly opus: string; readonly dave: boolean; readonly priority: string }
   /** The adapter's `sendPayload`: a gateway payload (op 4) to send on the guild's shard. */
   | { readonly type: 'gateway-send'; readonly guildId: string; readonly payload: GatewayData }
   /** The connection let go of its adapter (destroyed). */

@@ -117,3 +117,9 @@ test('speculation: milliseconds or off, and shorter than the silence window', ()
     'SPECULATION_MS (700) must be shorter than SILENCE_MS (700), or "off".',
   ]);
 });
+
+test("the voice workers' priority: nice -10 unless set, within the kernel's range", () => {
+  assert.equal(loadConfig({}, { discord: false, omni: false }).voice.workerNice, -10);
+  assert.equal(loadConfig({ VOICE_WORKER_NICE: '0' }, { discord: false, omni: false }).voice.workerNice, 0);
+  assert.deepEqual(problemsOf({ VOICE_WORKER_NICE: '-21' }, { discord: false, omni: false }), ['VOICE_WORKER_NICE must be at least -20 nice levels.']);
+});

@@ -6,9 +6,11 @@ import { once } from 'node:events';
 import { getPriority } from 'node:os';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { currentThreadId, setThisThreadNice } from '../src/threadPriority.ts';
+import { createLogger } from '../../src/log.ts';
+import { currentThreadId, setThisThreadNice } from '../../src/voiceWorker/threadPriority.ts';
+import { VoiceWorkerPool } from '../../src/voiceWorker/VoiceWorkerPool.ts';
 
-const MODULE = new URL('../src/threadPriority.ts', import.meta.url).href;
+const MODULE = new URL('../../src/voiceWorker/threadPriority.ts', import.meta.url).href;
 
 /** Runs `setThisThreadNice(nice)` in a new worker thread; its result and the thread id it ran on. */
 async function inWorker(nice: number): Promise<{ result: unknown; tid: number | undefined; after: number | undefined }> {
@@ -45,4 +47,21 @@ test('asking for a higher priority reports whether it was applied and never thro
       : typeof (result as { reason: unknown }).reason === 'string' && (result as { reason: string }).reason.length > 0,
     JSON.stringify(result),
   );
+});
+
+test('a voice worker takes VOICE_WORKER_NICE as it starts, and says so', {
+  skip: process.platform !== 'linux' && 'per-thread priority is Linux only',
+}, async () => {
+  const nice = Math.min(19, getPriority(currentThreadId()!) + 3);
+  const pool = new VoiceWorkerPool({
+    size: 1,
+    log: createLogger('silent'),
+    settings: { logLevel: 'silent', silenceMs: 900, maxUtteranceMs: 30_000, speculationMs: 0, decryptionFailureTolerance: 36, maxReplyMs: 90_000, nice },
+  });
+  try {
+    const [started] = await pool.start();
+    assert.equal(started?.priority, `nice ${nice}`);
+  } finally {
+    await pool.close();
+  }
 });
