@@ -7,7 +7,7 @@ import { getPriority } from 'node:os';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../../src/log.ts';
-import { currentThreadId, setThisThreadNice } from '../../src/voiceWorker/threadPriority.ts';
+import { currentThreadId } from '../../src/voiceWorker/threadPriority.ts';
 import { VoiceWorkerPool } from '../../src/voiceWorker/VoiceWorkerPool.ts';
 
 const MODULE = new URL('../../src/voiceWorker/threadPriority.ts', import.meta.url).href;
