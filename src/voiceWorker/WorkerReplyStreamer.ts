@@ -4,6 +4,7 @@
  * marked with its place in its stream, so a reply that plays it can tell the worker to follow that stream.
  */
 import type { ReplyStreamer, StreamOptions } from '../omni/client.ts';
+import { EventEmitter, on } from 'node:events';
 import { requestBytes } from '../omni/client.ts';
 import type { OmniEvent } from '../omni/events.ts';
 import type { OmniRequest } from '../omni/request.ts';
@@ -21,33 +22,6 @@ export function streamPosition(pcm: Int16Array): StreamPosition | undefined {
   return chunk && { streamId: chunk.streamId, offset: chunk.offset + pcm.byteOffset / Int16Array.BYTES_PER_ELEMENT };
 }
 
-/** A stream's messages, waiting for the session to take them. */
-class Inbox {
-  readonly #messages: ModelStreamMessage[] = [];
-  #wake: (() => void) | undefined;
-
-  put(message: ModelStreamMessage): void {
-    this.#messages.push(message);
-    this.#wake?.();
-  }
-
-  async take(signal: AbortSignal | undefined): Promise<ModelStreamMessage | undefined> {
-    while (this.#messages.length === 0) {
-      if (signal?.aborted) return undefined;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.#wake = undefined;
-          signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        this.#wake = done;
-        signal?.addEventListener('abort', done, { once: true });
-      });
-    }
-    return signal?.aborted ? undefined : this.#messages.shift();
-  }
-}
-
 /** How the streamer reaches its worker. */
 export interface ModelStreamChannel {
   post(message: ToWorker, transfer?: ArrayBuffer[]): void;
@@ -56,7 +30,8 @@ export interface ModelStreamChannel {
 
 export class WorkerReplyStreamer implements ReplyStreamer {
   readonly #channel: ModelStreamChannel;
-  readonly #inboxes = new Map<number, Inbox>();
+  /** Each open stream's messages, emitted as 'message' (events.on buffers them until the session takes them). */
+  readonly #inboxes = new Map<number, EventEmitter<{ message: [ModelStreamMessage] }>>();
 
   constructor(channel: ModelStreamChannel) {
     this.#channel = channel;
@@ -64,13 +39,13 @@ export class WorkerReplyStreamer implements ReplyStreamer {
 
   /** A message from the worker about one of its streams. */
   receive(message: ModelStreamMessage): void {
-    this.#inboxes.get(message.streamId)?.put(message);
+    this.#inboxes.get(message.streamId)?.emit('message', message);
   }
 
   /** The worker died: every stream it was reading fails as a lost connection. */
   lost(reason: string): void {
     const error = { kind: 'connection', message: reason, userMessage: 'The model stopped answering part-way. Please try again.', retryable: true } as const;
-    for (const [streamId, inbox] of this.#inboxes) inbox.put({ type: 'model-done', streamId, error });
+    for (const [streamId, inbox] of this.#inboxes) inbox.emit('message', { type: 'model-done', streamId, error });
   }
 
   /** The reply to `request`, read by the worker; ends quietly when `signal` aborts, as OmniClient's does. */
@@ -79,15 +54,14 @@ export class WorkerReplyStreamer implements ReplyStreamer {
     const streamId = this.#channel.nextStreamId();
     const bytes = requestBytes(request);
     const body = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const inbox = new Inbox();
+    const inbox = new EventEmitter<{ message: [ModelStreamMessage] }>();
     this.#inboxes.set(streamId, inbox);
+    const messages = on(inbox, 'message', signal ? { signal } : {});
     this.#channel.post({ type: 'model-stream', streamId, body, ...(maxAttempts === undefined ? {} : { maxAttempts }) }, [body]);
     let done = false;
     let offset = 0;
     try {
-      for (;;) {
-        const message = await inbox.take(signal);
-        if (!message) return;
+      for await (const [message] of messages as AsyncIterable<[ModelStreamMessage]>) {
         switch (message.type) {
           case 'model-response':
             onResponse?.({ requestId: message.requestId });
@@ -108,6 +82,9 @@ export class WorkerReplyStreamer implements ReplyStreamer {
             return;
         }
       }
+    } catch (error) {
+      // An abort ends the stream quietly, as OmniClient's does.
+      if (!signal?.aborted) throw error;
     } finally {
       this.#inboxes.delete(streamId);
       if (!done) this.#channel.post({ type: 'model-abort', streamId });
